@@ -1,0 +1,1 @@
+export { fhirStorePlugin } from './fhir.plugin.js';

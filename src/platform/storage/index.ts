@@ -1,0 +1,5 @@
+export type { Db, Queryable, QueryResult, Tx } from './db.js';
+export { migrate, listMigrations } from './migrate.js';
+export { openDb } from './open-db.js';
+export { openPgliteDb } from './pglite.js';
+export { openPostgresDb } from './postgres.js';
