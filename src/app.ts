@@ -4,7 +4,11 @@ import type { AppDeps } from './deps.js';
 export { createAppDeps, type AppDeps } from './deps.js';
 import { installContentTypes } from './platform/http/content-types.js';
 import { installErrorHandling } from './platform/http/error-handler.js';
+import { installOps } from './platform/http/ops.js';
+import { installOpenApi } from './platform/http/openapi.js';
 import { fhirStorePlugin } from './modules/fhir-store/index.js';
+import { analyticsRoutes } from './modules/analytics/index.js';
+import { webConsolePlugin } from './platform/http/web-console.js';
 
 export interface BuildAppOptions {
   /** pino logger options, or false to silence (tests). */
@@ -28,6 +32,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
   installContentTypes(app);
   installErrorHandling(app);
+  await installOpenApi(app); // before any route: its onRoute hook collects them for /docs
+  await installOps(app, { db: deps.db }); // before the module routes: the metrics hook must see them
   await app.register(fhirStorePlugin, { prefix: '/fhir', deps });
+  await app.register(analyticsRoutes, { prefix: '/api', deps });
+  await app.register(webConsolePlugin); // last: its catch-all GET must not shadow API routes
   return app;
 }

@@ -1,0 +1,231 @@
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import type { RequestContext } from '../../platform/context/request-context.js';
+import { HubError } from '../../platform/errors/index.js';
+import type { Db, Tx } from '../../platform/storage/index.js';
+import { assertPermission } from '../access/index.js';
+import { ConditionalReferenceResolver, rewriteReferences } from './bundle-references.js';
+import { FhirErrors } from './errors.js';
+import { patchInTx } from './patch.service.js';
+import { readHistory, readResource, readResourceVersion } from './read.service.js';
+import { findMatchingResources, searchResources, type SearchQuery } from './search/search.service.js';
+import { assertResourceType } from './validation.js';
+import { conditionalDeleteInTx, conditionalUpdateInTx, createInTx, deleteInTx, updateInTx, type WriteResult } from './write.service.js';
+
+export interface BundleOptions {
+  defaultPageSize: number;
+  maxPageSize: number;
+}
+
+type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** Transaction processing order: https://hl7.org/fhir/R4/http.html#trules */
+const ORDER: Record<Method, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+
+interface ParsedUrl {
+  type: string;
+  id?: string;
+  vid?: string;
+  history?: boolean;
+  query?: string;
+}
+
+function parseEntryUrl(url: string, baseUrl: string, where: string): ParsedUrl {
+  let path = url.startsWith(`${baseUrl}/fhir/`) ? url.slice(baseUrl.length + 6) : url.replace(/^\//, '');
+  let query: string | undefined;
+  const q = path.indexOf('?');
+  if (q >= 0) {
+    query = path.slice(q + 1);
+    path = path.slice(0, q);
+  }
+  const parts = path.split('/').filter(Boolean);
+  const valid = parts.length >= 1 && parts.length <= 4 && (parts.length < 3 || parts[2] === '_history');
+  if (!valid) throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: unsupported request url "${url}"`);
+  assertResourceType(parts[0]);
+  return { type: parts[0], id: parts[1], history: parts[2] === '_history', vid: parts[3], query };
+}
+
+function toSearchQuery(query: string | undefined): SearchQuery {
+  const out: SearchQuery = {};
+  for (const [key, value] of new URLSearchParams(query ?? '')) {
+    const existing = out[key];
+    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return out;
+}
+
+function writeResponse(result: WriteResult, baseUrl: string): BundleEntry {
+  const status = { created: '201 Created', updated: '200 OK', existing: '200 OK', deleted: '204 No Content', 'not-found': '204 No Content' }[result.outcome];
+  const entry: BundleEntry = { response: { status } };
+  if (result.versionId !== undefined && result.outcome !== 'deleted') {
+    entry.response!.etag = `W/"${result.versionId}"`;
+    entry.response!.location = `${baseUrl}/fhir/${result.resourceType}/${result.id}/_history/${result.versionId}`;
+  }
+  if (result.lastUpdated) entry.response!.lastModified = result.lastUpdated.toISOString();
+  if (result.resource) {
+    entry.fullUrl = `${baseUrl}/fhir/${result.resourceType}/${result.id}`;
+    entry.resource = result.resource;
+  }
+  return entry;
+}
+
+interface PlannedEntry {
+  index: number;
+  method: Method;
+  url: ParsedUrl;
+  entry: BundleEntry;
+  /** Server id chosen in advance for a POST, so references to its fullUrl can be rewritten. */
+  assignedId?: string;
+}
+
+function planEntries(bundle: Bundle, baseUrl: string): PlannedEntry[] {
+  return (bundle.entry ?? []).map((entry, index) => {
+    const where = `Bundle.entry[${index}]`;
+    const method = entry.request?.method as Method | undefined;
+    if (!method || !(method in ORDER) || !entry.request?.url) {
+      throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: request.method and request.url are required`, { expression: [`${where}.request`] });
+    }
+    const url = parseEntryUrl(entry.request.url, baseUrl, where);
+    if ((method === 'POST' || method === 'PUT') && !entry.resource) {
+      throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: ${method} needs a resource`, { expression: [`${where}.resource`] });
+    }
+    return { index, method, url, entry };
+  });
+}
+
+/** Runs one entry inside `tx` and returns its response entry. */
+async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, options: BundleOptions): Promise<BundleEntry> {
+  const { type, id, vid, history, query } = p.url;
+  const req = p.entry.request!;
+  const scopes = ctx.scopes;
+  switch (p.method) {
+    case 'GET':
+    case 'HEAD': {
+      if (id && vid) {
+        assertPermission(scopes, type, 'r');
+        return { resource: await readResourceVersion(tx, ctx, type, id, vid), response: { status: '200 OK' } };
+      }
+      if (id && history) {
+        assertPermission(scopes, type, 'r');
+        return { resource: await readHistory(tx, ctx, { resourceType: type, id }, options), response: { status: '200 OK' } };
+      }
+      if (id) {
+        assertPermission(scopes, type, 'r');
+        const resource = await readResource(tx, ctx, type, id);
+        return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId}"` } };
+      }
+      assertPermission(scopes, type, 's');
+      return { resource: await searchResources(tx, ctx, type, toSearchQuery(query), options), response: { status: '200 OK' } };
+    }
+    case 'POST':
+      assertPermission(scopes, type, 'c');
+      return writeResponse(await createInTx(tx, ctx, p.entry.resource, type, { ifNoneExist: req.ifNoneExist, id: p.assignedId }), ctx.baseUrl);
+    case 'PUT':
+      assertPermission(scopes, type, 'u');
+      if (id) return writeResponse(await updateInTx(tx, ctx, type, id, p.entry.resource, { ifMatch: req.ifMatch }), ctx.baseUrl);
+      return writeResponse(await conditionalUpdateInTx(tx, ctx, type, query ?? '', p.entry.resource, { ifMatch: req.ifMatch }), ctx.baseUrl);
+    case 'PATCH': {
+      assertPermission(scopes, type, 'u');
+      if (!id) throw new HubError(FhirErrors.NOT_SUPPORTED, 'Conditional patch is not supported');
+      const body = p.entry.resource?.resourceType === 'Binary' ? JSON.parse(Buffer.from((p.entry.resource as { data?: string }).data ?? '', 'base64').toString('utf8')) : p.entry.resource;
+      return writeResponse(await patchInTx(tx, ctx, type, id, body, { ifMatch: req.ifMatch }), ctx.baseUrl);
+    }
+    case 'DELETE':
+      assertPermission(scopes, type, 'd');
+      if (id) return writeResponse(await deleteInTx(tx, ctx, type, id, { ifMatch: req.ifMatch }), ctx.baseUrl);
+      return writeResponse(await conditionalDeleteInTx(tx, ctx, type, query ?? ''), ctx.baseUrl);
+  }
+}
+
+/**
+ * Resolves identities inside a transaction before anything is written:
+ * POSTs get their server id now (or the id of the existing match for a
+ * conditional create), so every reference to an entry's `urn:uuid:` fullUrl
+ * can be rewritten to `Type/id`; conditional references are resolved too.
+ */
+async function resolveTransactionReferences(tx: Tx, ctx: RequestContext, planned: PlannedEntry[]): Promise<void> {
+  const idMap = new Map<string, string>();
+  for (const p of planned) {
+    const fullUrl = p.entry.fullUrl;
+    if (p.method === 'POST') {
+      let id: string = randomUUID();
+      if (p.entry.request?.ifNoneExist) {
+        const found = await findMatchingResources(tx, ctx.tenantId, p.url.type, p.entry.request.ifNoneExist, 2);
+        if (found.length === 1) id = found[0].id!;
+      }
+      p.assignedId = id;
+      if (fullUrl) idMap.set(fullUrl, `${p.url.type}/${id}`);
+    } else if (p.method === 'PUT' && fullUrl && p.url.id) {
+      idMap.set(fullUrl, `${p.url.type}/${p.url.id}`);
+    }
+  }
+  const resolver = new ConditionalReferenceResolver(tx, ctx.tenantId);
+  for (const p of planned) {
+    if (!p.entry.resource) continue;
+    rewriteReferences(p.entry.resource, (ref) => idMap.get(ref));
+    await resolver.resolveAll(p.entry.resource, `Bundle.entry[${p.index}]`);
+  }
+}
+
+function assertBundle(body: unknown): asserts body is Bundle {
+  if (!body || typeof body !== 'object' || (body as Resource).resourceType !== 'Bundle') {
+    throw new HubError(FhirErrors.INVALID_BUNDLE, 'POST to the base needs a Bundle of type batch or transaction');
+  }
+  const type = (body as Bundle).type;
+  if (type !== 'batch' && type !== 'transaction') {
+    throw new HubError(FhirErrors.INVALID_BUNDLE, `Bundle.type must be batch or transaction, not "${type}"`, { expression: ['Bundle.type'] });
+  }
+  if ((body as Bundle).entry !== undefined && !Array.isArray((body as Bundle).entry)) {
+    throw new HubError(FhirErrors.INVALID_BUNDLE, 'Bundle.entry must be an array', { expression: ['Bundle.entry'] });
+  }
+}
+
+/** Processes a batch or transaction Bundle (POST [base]). */
+export async function processBundle(db: Db, ctx: RequestContext, body: unknown, options: BundleOptions): Promise<Bundle> {
+  assertBundle(body);
+  const planned = planEntries(body, ctx.baseUrl);
+  return body.type === 'transaction' ? processTransaction(db, ctx, planned, options) : processBatch(db, ctx, planned, options);
+}
+
+/** All entries or none: one database transaction; the first failure rolls everything back. */
+async function processTransaction(db: Db, ctx: RequestContext, planned: PlannedEntry[], options: BundleOptions): Promise<Bundle> {
+  const responses: BundleEntry[] = new Array(planned.length);
+  await db.transaction(async (tx) => {
+    await resolveTransactionReferences(tx, ctx, planned);
+    const ordered = [...planned].sort((a, b) => ORDER[a.method] - ORDER[b.method] || a.index - b.index);
+    for (const p of ordered) {
+      try {
+        responses[p.index] = await executeEntry(tx, ctx, p, options);
+      } catch (err) {
+        if (err instanceof HubError) {
+          throw new HubError(
+            { code: err.code, status: err.status, issue: err.issueType },
+            `Transaction failed at Bundle.entry[${p.index}] (${p.method} ${p.entry.request?.url}): ${err.message}`,
+            { expression: err.expression ?? [`Bundle.entry[${p.index}]`], extraIssues: err.extraIssues },
+          );
+        }
+        throw err;
+      }
+    }
+  });
+  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
+}
+
+/** Each entry on its own; a failure becomes that entry's OperationOutcome. */
+async function processBatch(db: Db, ctx: RequestContext, planned: PlannedEntry[], options: BundleOptions): Promise<Bundle> {
+  const responses: BundleEntry[] = [];
+  for (const p of planned) {
+    try {
+      responses.push(
+        await db.transaction(async (tx) => {
+          if (p.entry.resource) await new ConditionalReferenceResolver(tx, ctx.tenantId).resolveAll(p.entry.resource, `Bundle.entry[${p.index}]`);
+          return executeEntry(tx, ctx, p, options);
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      responses.push({ response: { status: String(err.status), outcome: err.toOutcome() } });
+    }
+  }
+  return { resourceType: 'Bundle', type: 'batch-response', entry: responses };
+}
+
