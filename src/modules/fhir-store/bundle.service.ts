@@ -77,19 +77,17 @@ interface PlannedEntry {
   assignedId?: string;
 }
 
-function planEntries(bundle: Bundle, baseUrl: string): PlannedEntry[] {
-  return (bundle.entry ?? []).map((entry, index) => {
-    const where = `Bundle.entry[${index}]`;
-    const method = entry.request?.method as Method | undefined;
-    if (!method || !(method in ORDER) || !entry.request?.url) {
-      throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: request.method and request.url are required`, { expression: [`${where}.request`] });
-    }
-    const url = parseEntryUrl(entry.request.url, baseUrl, where);
-    if ((method === 'POST' || method === 'PUT') && !entry.resource) {
-      throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: ${method} needs a resource`, { expression: [`${where}.resource`] });
-    }
-    return { index, method, url, entry };
-  });
+function planEntry(entry: BundleEntry, index: number, baseUrl: string): PlannedEntry {
+  const where = `Bundle.entry[${index}]`;
+  const method = entry.request?.method as Method | undefined;
+  if (!method || !(method in ORDER) || !entry.request?.url) {
+    throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: request.method and request.url are required`, { expression: [`${where}.request`] });
+  }
+  const url = parseEntryUrl(entry.request.url, baseUrl, where);
+  if ((method === 'POST' || method === 'PUT') && !entry.resource) {
+    throw new HubError(FhirErrors.INVALID_BUNDLE, `${where}: ${method} needs a resource`, { expression: [`${where}.resource`] });
+  }
+  return { index, method, url, entry };
 }
 
 /** Runs one entry inside `tx` and returns its response entry. */
@@ -182,8 +180,12 @@ function assertBundle(body: unknown): asserts body is Bundle {
 /** Processes a batch or transaction Bundle (POST [base]). */
 export async function processBundle(db: Db, ctx: RequestContext, body: unknown, options: BundleOptions): Promise<Bundle> {
   assertBundle(body);
-  const planned = planEntries(body, ctx.baseUrl);
-  return body.type === 'transaction' ? processTransaction(db, ctx, planned, options) : processBatch(db, ctx, planned, options);
+  const entries = body.entry ?? [];
+  if (body.type === 'transaction') {
+    const planned = entries.map((entry, index) => planEntry(entry, index, ctx.baseUrl));
+    return processTransaction(db, ctx, planned, options);
+  }
+  return processBatch(db, ctx, entries, options);
 }
 
 /** All entries or none: one database transaction; the first failure rolls everything back. */
@@ -210,11 +212,12 @@ async function processTransaction(db: Db, ctx: RequestContext, planned: PlannedE
   return { resourceType: 'Bundle', type: 'transaction-response', entry: responses };
 }
 
-/** Each entry on its own; a failure becomes that entry's OperationOutcome. */
-async function processBatch(db: Db, ctx: RequestContext, planned: PlannedEntry[], options: BundleOptions): Promise<Bundle> {
+/** Each entry on its own; a failure (even a malformed entry) becomes that entry's OperationOutcome. */
+async function processBatch(db: Db, ctx: RequestContext, entries: BundleEntry[], options: BundleOptions): Promise<Bundle> {
   const responses: BundleEntry[] = [];
-  for (const p of planned) {
+  for (const [index, entry] of entries.entries()) {
     try {
+      const p = planEntry(entry, index, ctx.baseUrl);
       responses.push(
         await db.transaction(async (tx) => {
           if (p.entry.resource) await new ConditionalReferenceResolver(tx, ctx.tenantId).resolveAll(p.entry.resource, `Bundle.entry[${p.index}]`);
