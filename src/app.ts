@@ -1,18 +1,20 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AppDeps } from './deps.js';
 export { createAppDeps, type AppDeps } from './deps.js';
 import { installContentTypes } from './platform/http/content-types.js';
-import { installErrorHandling } from './platform/http/error-handler.js';
+import { FHIR_JSON, installErrorHandling } from './platform/http/error-handler.js';
+import { buildOutcome } from './fhir/outcome.js';
 import { installOps } from './platform/http/ops.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { fhirStorePlugin } from './modules/fhir-store/index.js';
+import { accessRoutes } from './modules/access/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { webConsolePlugin } from './platform/http/web-console.js';
 
 export interface BuildAppOptions {
-  /** pino logger options, or false to silence (tests). */
-  logger?: boolean | Record<string, unknown>;
+  /** pino logger options (see buildLoggerOptions in platform/logging), or false to silence (tests). */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the Fastify app from injected deps. Never listens. */
@@ -26,6 +28,10 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     },
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // Errors Fastify raises before routing (a malformed URL, a bad header) still answer with an OperationOutcome.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      reply.status(400).type(FHIR_JSON).send(buildOutcome([{ code: 'invalid', text: `Malformed request: ${error.message}`, errorCode: 'HTTP_MALFORMED_REQUEST' }]));
+    },
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
@@ -34,6 +40,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   installErrorHandling(app);
   await installOpenApi(app); // before any route: its onRoute hook collects them for /docs
   await installOps(app, { db: deps.db }); // before the module routes: the metrics hook must see them
+  await app.register(accessRoutes, { deps });
   await app.register(fhirStorePlugin, { prefix: '/fhir', deps });
   await app.register(analyticsRoutes, { prefix: '/api', deps });
   await app.register(webConsolePlugin); // last: its catch-all GET must not shadow API routes

@@ -7,8 +7,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   serve: { summary: 'run the hub (HTTP API and web console)', load: () => import('./cli/serve.command.js') },
   migrate: { summary: 'apply pending database migrations and exit', load: () => import('./cli/migrate.command.js') },
   seed: { summary: 'load the synthetic demo region (--demo, --patients N, --seed S)', load: () => import('./cli/seed.command.js') },
+  load: { summary: 'load FHIR JSON files or bundles into a running hub over HTTP', load: () => import('./cli/load.command.js') },
   client: { summary: 'register a SMART backend-services client for an institution', load: () => import('./cli/client.command.js') },
   token: { summary: 'print an access token (demo mode only)', load: () => import('./cli/token.command.js') },
+  audit: { summary: 'verify the tamper-evident audit log, sign or show its tree head', load: () => import('./cli/audit.command.js') },
+  identity: { summary: 'master patient index: evaluate the matcher on labelled CSV (eval)', load: () => import('./cli/identity.command.js') },
 };
 
 function printUsage(): void {

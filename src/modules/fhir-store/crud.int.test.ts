@@ -215,3 +215,16 @@ describe(`FHIR CRUD over HTTP on ${testEngine}`, () => {
     });
   });
 });
+
+describe(`malformed URLs on ${testEngine}`, () => {
+  it('answers a URL that cannot be decoded with a 400 OperationOutcome', async () => {
+    const hub = await startTestHub();
+    try {
+      const res = await hub.app.inject({ method: 'GET', url: '/fhir/Patient/%E0%A4%A' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().resourceType).toBe('OperationOutcome');
+    } finally {
+      await hub.close();
+    }
+  });
+});

@@ -31,12 +31,13 @@ CREATE TABLE auth_client_assertions (
   expires_at timestamptz NOT NULL,
   PRIMARY KEY (client_id, jti)
 );
+CREATE INDEX auth_client_assertions_expiry_idx ON auth_client_assertions (expires_at);
 
 -- People who sign in to the console.
 CREATE TABLE users (
   tenant_id text NOT NULL REFERENCES institutions(id),
   id text PRIMARY KEY,
-  username text NOT NULL UNIQUE,
+  username text NOT NULL UNIQUE,            -- stored lower-case
   display_name text NOT NULL,
   password_hash text NOT NULL,
   roles text[] NOT NULL DEFAULT '{}',
@@ -45,3 +46,13 @@ CREATE TABLE users (
   disabled_at timestamptz
 );
 CREATE INDEX users_tenant_idx ON users (tenant_id);
+
+-- Failed sign-ins per username (known or not, so lockout does not reveal which
+-- usernames exist). Shared by every hub process through the database.
+CREATE TABLE auth_login_attempts (
+  username text PRIMARY KEY,
+  failures integer NOT NULL DEFAULT 0,
+  last_failure_at timestamptz NOT NULL DEFAULT now(),
+  locked_until timestamptz
+);
+CREATE INDEX auth_login_attempts_last_idx ON auth_login_attempts (last_failure_at);
