@@ -1,16 +1,18 @@
-import { getResourceTypes, getSearchParameters } from '@medplum/core';
+import { getResourceTypes } from '@medplum/core';
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { loadFhirDefinitions } from '../../fhir/definitions.js';
+import { getResourceSearchParams } from './search/search-params.js';
 
-/** Search parameter types the engine indexes and queries (see search/README.md). */
-const SEARCHABLE_TYPES = new Set(['string', 'token', 'reference', 'date', 'number', 'quantity', 'uri']);
 const ABSTRACT = new Set(['Resource', 'DomainResource']);
 
 function describeResource(type: string): CapabilityStatementRestResource {
-  const params = Object.values(getSearchParameters(type) ?? {})
-    .filter((sp) => sp.type && SEARCHABLE_TYPES.has(sp.type) && sp.code && !sp.code.startsWith('_'))
-    .map((sp) => ({ name: sp.code!, definition: sp.url, type: sp.type! }))
+  // Exactly the parameters the index writer evaluates (search/search-params.ts), so the statement tells the truth.
+  const searchable = getResourceSearchParams(type);
+  const params = (searchable?.indexed ?? [])
+    .map((p) => ({ name: p.code, definition: p.definition.url, type: p.type }))
     .sort((a, b) => a.name.localeCompare(b.name));
+  const interactions = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create'];
+  if (searchable) interactions.push('search-type');
   return {
     type: type as CapabilityStatementRestResource['type'],
     versioning: 'versioned-update',
@@ -21,10 +23,10 @@ function describeResource(type: string): CapabilityStatementRestResource {
     conditionalUpdate: true,
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'local'],
-    interaction: ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({
+    interaction: interactions.map((code) => ({
       code: code as 'read',
     })),
-    searchParam: [
+    searchParam: !searchable ? undefined : [
       { name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' },
       { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
       ...params,

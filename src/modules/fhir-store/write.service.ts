@@ -47,7 +47,7 @@ async function persist(
     patientId: findPatientId(stored),
     content: stored,
   });
-  await writeSearchIndex(tx, ctx.tenantId, stored);
+  await writeSearchIndex(tx, ctx.tenantId, stored, { baseUrl: ctx.baseUrl });
   await insertOutboxEvents(tx, [
     { tenantId: ctx.tenantId, eventType: versionId === 1 ? 'fhir.create' : 'fhir.update', resourceType: stored.resourceType, resourceId: id, versionId },
   ]);

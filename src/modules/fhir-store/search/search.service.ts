@@ -1,6 +1,11 @@
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import { buildOutcome } from '../../../fhir/outcome.js';
 import type { RequestContext } from '../../../platform/context/request-context.js';
+import { HubError } from '../../../platform/errors/index.js';
 import type { Queryable } from '../../../platform/storage/index.js';
+import { parseSearchQuery, type ParsedSearch } from './query-parser.js';
+import { SearchErrors } from './search-errors.js';
+import { countSearchMatches, selectSearchPage } from './search.repo.js';
 
 /** Query parameters as parsed from a URL or a form body: repeats become arrays. */
 export type SearchQuery = Record<string, string | string[]>;
@@ -12,28 +17,91 @@ export interface SearchOptions {
   strict?: boolean;
 }
 
-/** Runs a FHIR search for one resource type in the caller's tenant and returns a searchset Bundle with paging links. */
+/**
+ * Runs a FHIR search for one resource type in the caller's tenant and returns
+ * a searchset Bundle with paging links (https://hl7.org/fhir/R4/search.html).
+ *
+ * `total` is given only with `_total=accurate|estimate` or `_summary=count`
+ * (or when the first page already holds every match): counting every match
+ * costs as much as the search itself on large results, and R4 lets the
+ * server omit it. Unknown parameters are ignored and reported in an
+ * OperationOutcome entry (search.mode `outcome`) unless `options.strict`.
+ */
 export async function searchResources(
-  _db: Queryable,
-  _ctx: RequestContext,
-  _resourceType: string,
-  _query: SearchQuery,
-  _options: SearchOptions,
+  db: Queryable,
+  ctx: RequestContext,
+  resourceType: string,
+  query: SearchQuery,
+  options: SearchOptions,
 ): Promise<Bundle> {
-  throw new Error('searchResources: not implemented yet');
+  const base = `${ctx.baseUrl.replace(/\/+$/, '')}/fhir`;
+  const search = parseSearchQuery(resourceType, query, { ...options, baseUrl: ctx.baseUrl });
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
+
+  let entries: BundleEntry[] = [];
+  let hasMore = false;
+  if (search.summaryCount) {
+    bundle.total = await countSearchMatches(db, ctx.tenantId, search);
+  } else {
+    const page = await selectSearchPage(db, ctx.tenantId, search);
+    hasMore = page.hasMore;
+    entries = page.resources.map((resource) => ({
+      fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
+      resource,
+      search: { mode: 'match' },
+    }));
+    if (search.total !== 'none') {
+      bundle.total = search.offset === 0 && !hasMore ? entries.length : await countSearchMatches(db, ctx.tenantId, search);
+    }
+  }
+
+  bundle.link = buildLinks(`${base}/${resourceType}`, search, hasMore);
+  if (search.issues.length > 0) {
+    entries.push({ resource: buildOutcome(search.issues), search: { mode: 'outcome' } });
+  }
+  if (entries.length > 0) bundle.entry = entries;
+  return bundle;
+}
+
+/** self shows only the applied parameters; next and previous move the offset (kept opaque as `_offset`). */
+function buildLinks(url: string, search: ParsedSearch, hasMore: boolean): BundleLink[] {
+  const link = (offset: number): string => {
+    const params = new URLSearchParams(search.applied);
+    if (offset > 0) params.set('_offset', String(offset));
+    const qs = params.toString();
+    return qs ? `${url}?${qs}` : url;
+  };
+  const links: BundleLink[] = [{ relation: 'self', url: link(search.offset) }];
+  if (search.summaryCount) return links;
+  if (hasMore) links.push({ relation: 'next', url: link(search.offset + search.count) });
+  if (search.offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, search.offset - search.count)) });
+  return links;
 }
 
 /**
  * Finds the current resources of a tenant matching search criteria given as a
  * query string (`identifier=sys|val&active=true`), for conditional create,
  * update, delete and conditional references. Returns at most `limit` matches.
+ * Criteria are parsed strictly: an unknown or unsupported parameter is a 400,
+ * since ignoring it would widen the match; criteria that filter nothing are a 400.
  */
 export async function findMatchingResources(
-  _db: Queryable,
-  _tenantId: string,
-  _resourceType: string,
-  _criteria: string,
-  _limit: number,
+  db: Queryable,
+  tenantId: string,
+  resourceType: string,
+  criteria: string,
+  limit: number,
 ): Promise<Resource[]> {
-  throw new Error('findMatchingResources: not implemented yet');
+  const queryString = criteria.includes('?') ? criteria.slice(criteria.indexOf('?') + 1) : criteria;
+  const query: SearchQuery = {};
+  for (const [key, value] of new URLSearchParams(queryString)) {
+    const prev = query[key];
+    query[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  }
+  const search = parseSearchQuery(resourceType, query, { defaultPageSize: limit, maxPageSize: limit, strict: true, baseUrl: '' });
+  if (search.filters.length === 0) {
+    throw new HubError(SearchErrors.EMPTY_CRITERIA, `The criteria '${criteria}' select no search parameter`);
+  }
+  const page = await selectSearchPage(db, tenantId, { ...search, count: limit, offset: 0, sort: [] });
+  return page.resources;
 }

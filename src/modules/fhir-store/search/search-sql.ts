@@ -1,0 +1,193 @@
+import { toSqlTimestamp } from './date-range.js';
+import { escapeLike } from './normalize.js';
+import { TABLE_OF, type Filter, type SortKey } from './query-parser.js';
+import type { DateValue, NumberValue, Prefix, QuantityValue, ReferenceValue, TokenValue } from './search-values.js';
+
+/**
+ * Turns parsed filters into SQL over `fhir_resources r`. Each parameter becomes
+ * an EXISTS probe into its index table, constrained by the tenant and type
+ * ($1, $2) so the planner can start from whichever index is most selective:
+ * the (tenant_id, resource_type, code, value...) index of a selective value, or
+ * the resource's (tenant_id, resource_type, resource_id) rows otherwise.
+ * Values are always bound parameters.
+ */
+export class SqlBuilder {
+  readonly params: unknown[];
+
+  constructor(tenantId: string, resourceType: string) {
+    this.params = [tenantId, resourceType];
+  }
+
+  bind(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  /** The WHERE clause: tenant, type, not deleted, and every filter ANDed. */
+  where(filters: readonly Filter[]): string {
+    const parts = ['r.tenant_id = $1', 'r.resource_type = $2', 'NOT r.deleted', ...filters.map((f) => this.filter(f))];
+    return parts.join('\n  AND ');
+  }
+
+  orderBy(sort: readonly SortKey[]): string {
+    const keys = sort.map((k) => `${this.sortExpression(k)} ${k.descending ? 'DESC' : 'ASC'} NULLS LAST`);
+    // The id breaks ties so that offset paging is stable.
+    if (!sort.some((k) => k.param === '_id')) keys.push('r.id');
+    return keys.join(', ');
+  }
+
+  private exists(table: string, code: string, condition: string): string {
+    return (
+      `EXISTS (SELECT 1 FROM ${table} s WHERE s.tenant_id = $1 AND s.resource_type = $2 AND s.resource_id = r.id ` +
+      `AND s.code = ${this.bind(code)}${condition ? ` AND (${condition})` : ''})`
+    );
+  }
+
+  private filter(f: Filter): string {
+    switch (f.kind) {
+      case 'id':
+        return `r.id = ANY(${this.bind(f.values)}::text[])`;
+      case 'lastUpdated':
+        return or(f.values.map((v) => this.dateCondition(v, 'r.last_updated', 'r.last_updated')));
+      case 'missing': {
+        const probe = this.exists(f.table, f.code, '');
+        return f.missing ? `NOT ${probe}` : probe;
+      }
+      case 'string':
+        return this.exists('search_string', f.code, or(f.values.map((v) => this.stringCondition(f.modifier, v))));
+      case 'token': {
+        const probe = this.exists('search_token', f.code, or(f.values.map((v) => this.tokenCondition(v))));
+        // :not matches resources without any matching token, including those with no value at all.
+        return f.not ? `NOT ${probe}` : probe;
+      }
+      case 'tokenText':
+        return this.exists('search_token', f.code, or(f.values.map((v) => {
+          const p = this.bind(`${escapeLike(v)}%`);
+          // Starts-with on the whole text or on any word in it.
+          return `s.text_norm LIKE ${p} OR s.text_norm LIKE '% ' || ${p}`;
+        })));
+      case 'reference':
+        return this.exists('search_reference', f.code, or(f.values.map((v) => this.referenceCondition(v))));
+      case 'date':
+        return this.exists('search_date', f.code, or(f.values.map((v) => this.dateCondition(v, 's.low', 's.high'))));
+      case 'number':
+        return this.exists('search_number', f.code, or(f.values.map((v) => this.numberCondition(v, 's.low', 's.high'))));
+      case 'quantity':
+        return this.exists('search_quantity', f.code, or(f.values.map((v) => this.quantityCondition(v))));
+      case 'uri':
+        return this.exists('search_uri', f.code, or(f.values.map((v) => {
+          if (f.modifier === 'below') return `s.value LIKE ${this.bind(`${escapeLike(v)}%`)}`;
+          if (f.modifier === 'above') return `${this.bind(v)} LIKE replace(replace(replace(s.value, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
+          return `s.value = ${this.bind(v)}`;
+        })));
+    }
+  }
+
+  private stringCondition(modifier: 'starts' | 'exact' | 'contains', value: string): string {
+    if (modifier === 'exact') return `s.value_raw = ${this.bind(value)}`;
+    if (modifier === 'contains') return `s.value_norm LIKE ${this.bind(`%${escapeLike(value)}%`)}`;
+    return `s.value_norm LIKE ${this.bind(`${escapeLike(value)}%`)}`;
+  }
+
+  private tokenCondition(v: TokenValue): string {
+    const parts: string[] = [];
+    if (v.code !== undefined) parts.push(`s.value = ${this.bind(v.code)}`);
+    if (v.system === null) parts.push('s.system IS NULL');
+    else if (v.system !== undefined) parts.push(`s.system = ${this.bind(v.system)}`);
+    return parts.join(' AND ');
+  }
+
+  private referenceCondition(v: ReferenceValue): string {
+    const parts: string[] = [];
+    for (const ref of v.refs) {
+      const m = /^([A-Z][A-Za-z]+)\/([^/]+)$/.exec(ref);
+      // Local Type/id: match on the (target_id, target_type) index columns.
+      if (m) parts.push(`(s.target_id = ${this.bind(m[2])} AND s.target_type = ${this.bind(m[1])} AND s.ref = ${this.bind(ref)})`);
+      else parts.push(`s.ref = ${this.bind(ref)}`);
+    }
+    if (v.id !== undefined) {
+      const types = v.types && v.types.length > 0 ? ` AND s.target_type = ANY(${this.bind(v.types)}::text[])` : '';
+      parts.push(`(s.target_id = ${this.bind(v.id)}${types} AND s.ref = s.target_type || '/' || s.target_id)`);
+    }
+    return parts.join(' OR ');
+  }
+
+  /**
+   * Range semantics of https://hl7.org/fhir/R4/search.html#prefix for a target
+   * range [lo, hi] and a search range [sl, sh]. ge and le are written as an OR of
+   * two single-column bounds so a BitmapOr of the low and high indexes serves them.
+   */
+  private dateCondition(v: DateValue, lo: string, hi: string): string {
+    const ts = (ms: number): string => `${this.bind(toSqlTimestamp(ms))}::timestamptz`;
+    // Bound lazily: PostgreSQL rejects a parameter the statement never uses.
+    return rangeCondition(v.prefix, lo, hi, () => ts(v.low), () => ts(v.high), () => {
+      // ap: overlap after widening by 10% of the distance from now (at least a day).
+      const gap = Math.max(Math.abs(Date.now() - v.low) * 0.1, 86_400_000);
+      return [ts(v.low - gap), ts(v.high + gap)];
+    });
+  }
+
+  private numberCondition(v: NumberValue, lo: string, hi: string): string {
+    const n = (x: number): string => `${this.bind(String(x))}::numeric`;
+    // Unbounded Range ends are NULL in the index.
+    const loExpr = `COALESCE(${lo}, '-Infinity'::float8::numeric)`;
+    const hiExpr = `COALESCE(${hi}, 'Infinity'::float8::numeric)`;
+    const value = (): string => n(v.value);
+    switch (v.prefix) {
+      case 'eq': return `(${loExpr} >= ${n(v.low)} AND ${hiExpr} < ${n(v.high)})`;
+      case 'ne': return `NOT (${loExpr} >= ${n(v.low)} AND ${hiExpr} < ${n(v.high)})`;
+      case 'gt': case 'sa': return `${hiExpr} > ${value()}`;
+      case 'lt': case 'eb': return `${loExpr} < ${value()}`;
+      case 'ge': return `${hiExpr} >= ${value()}`;
+      case 'le': return `${loExpr} <= ${value()}`;
+      case 'ap': {
+        const d = Math.abs(v.value) * 0.1;
+        return `(${loExpr} <= ${n(v.value + d)} AND ${hiExpr} >= ${n(v.value - d)})`;
+      }
+    }
+  }
+
+  private quantityCondition(v: QuantityValue): string {
+    const parts = [this.numberCondition(v, 's.value', 's.value')];
+    if (v.system) parts.push(`s.system = ${this.bind(v.system)}`);
+    if (v.unit) parts.push(v.system ? `s.unit_code = ${this.bind(v.unit)}` : `(s.unit_code = ${this.bind(v.unit)} OR s.unit = ${this.bind(v.unit)})`);
+    return parts.join(' AND ');
+  }
+
+  private sortExpression(k: SortKey): string {
+    if (k.param === '_id') return 'r.id';
+    if (k.param === '_lastUpdated') return 'r.last_updated';
+    const table = TABLE_OF[k.param.type]!;
+    // Sort on the lowest value ascending and the highest descending (several values per resource).
+    const column = SORT_COLUMN[table]![k.descending ? 1 : 0];
+    const agg = k.descending ? 'max' : 'min';
+    return `(SELECT ${agg}(s.${column}) FROM ${table} s WHERE s.tenant_id = $1 AND s.resource_type = $2 AND s.resource_id = r.id AND s.code = ${this.bind(k.param.code)})`;
+  }
+}
+
+const SORT_COLUMN: Record<string, [string, string]> = {
+  search_string: ['value_norm', 'value_norm'], search_token: ['value', 'value'], search_reference: ['ref', 'ref'],
+  search_date: ['low', 'high'], search_number: ['low', 'high'], search_quantity: ['value', 'value'], search_uri: ['value', 'value'],
+};
+
+function rangeCondition(prefix: Prefix, lo: string, hi: string, sl: () => string, sh: () => string, approx: () => [string, string]): string {
+  switch (prefix) {
+    case 'eq': return `(${lo} >= ${sl()} AND ${hi} <= ${sh()})`;
+    case 'ne': return `NOT (${lo} >= ${sl()} AND ${hi} <= ${sh()})`;
+    case 'gt': return `${hi} > ${sh()}`;
+    case 'lt': return `${lo} < ${sl()}`;
+    // ge: above sh, or inside [sl, sh]; a target with lo >= sl and hi > sh is in the first arm, so this is exact.
+    case 'ge': return `(${hi} > ${sh()} OR ${lo} >= ${sl()})`;
+    case 'le': return `(${lo} < ${sl()} OR ${hi} <= ${sh()})`;
+    case 'sa': return `${lo} > ${sh()}`;
+    case 'eb': return `${hi} < ${sl()}`;
+    case 'ap': {
+      const [al, ah] = approx();
+      return `(${lo} <= ${ah} AND ${hi} >= ${al})`;
+    }
+  }
+}
+
+function or(conditions: string[]): string {
+  return conditions.length === 1 ? conditions[0]! : conditions.map((c) => `(${c})`).join(' OR ');
+}
