@@ -10,6 +10,7 @@ import { installOpenApi } from './platform/http/openapi.js';
 import { fhirStorePlugin } from './modules/fhir-store/index.js';
 import { accessRoutes } from './modules/access/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
+import { auditPlugin } from './modules/audit/index.js';
 import { webConsolePlugin } from './platform/http/web-console.js';
 
 export interface BuildAppOptions {
@@ -43,6 +44,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(accessRoutes, { deps });
   await app.register(fhirStorePlugin, { prefix: '/fhir', deps });
   await app.register(analyticsRoutes, { prefix: '/api', deps });
+  await app.register(auditPlugin, { prefix: '/audit', deps });
   await app.register(webConsolePlugin); // last: its catch-all GET must not shadow API routes
   return app;
 }

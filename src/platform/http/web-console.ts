@@ -10,7 +10,7 @@ import { HttpErrors } from '../errors/http-errors.js';
  * Paths that belong to the API. Unknown paths under them keep the API's own
  * 404 OperationOutcome; the console never answers for them.
  */
-export const API_PATH_PREFIXES = ['/fhir', '/auth', '/api', '/docs', '/metrics', '/healthz', '/readyz', '/.well-known'] as const;
+export const API_PATH_PREFIXES = ['/fhir', '/auth', '/api', '/docs', '/metrics', '/healthz', '/readyz', '/.well-known', '/audit'] as const;
 
 /** Hashed bundle files never change under the same name, so browsers may keep them for a year. */
 const IMMUTABLE_DIR = '/assets/';
