@@ -24,7 +24,7 @@ describe(`real data loads on ${testEngine}`, () => {
   const send = (method: 'POST' | 'PUT', url: string, body: unknown) =>
     hub.app.inject({ method, url, payload: JSON.stringify(body), headers: { ...tenant.headers, 'content-type': 'application/fhir+json' } });
 
-  it('loads every official R4 example resource with its own id', async () => {
+  it('loads every official R4 example resource with its own id', { timeout: 300_000 }, async () => {
     const dir = join(FIXTURES, 'fhir-examples');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(270);
@@ -39,7 +39,7 @@ describe(`real data loads on ${testEngine}`, () => {
     expect(back.json().name[0].family).toBe('Chalmers');
   });
 
-  it('loads the Synthea hospital and practitioner batches, then every patient transaction', async () => {
+  it('loads the Synthea hospital and practitioner batches, then every patient transaction', { timeout: 900_000 }, async () => {
     const dir = join(FIXTURES, 'synthea');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     const ordered = [

@@ -60,20 +60,25 @@ export async function selectVersion(
   return result.rows[0];
 }
 
-/** Writes one version: the current row (insert or replace) and its history row. */
-export async function writeVersion(q: Queryable, v: VersionToWrite): Promise<void> {
+/**
+ * Writes one version in one statement: the current row (insert or replace),
+ * its history row and, with `eventType`, the outbox event.
+ */
+export async function writeVersion(q: Queryable, v: VersionToWrite, eventType?: string): Promise<void> {
+  const outbox = eventType
+    ? `, ev AS (INSERT INTO outbox_events (tenant_id, event_type, resource_type, resource_id, version_id) VALUES ($1, $10, $2, $3, $4))`
+    : '';
   await q.query(
-    `INSERT INTO fhir_resources (tenant_id, resource_type, id, version_id, last_updated, deleted, patient_id, content)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     ON CONFLICT (tenant_id, resource_type, id) DO UPDATE SET
-       version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
-       patient_id = EXCLUDED.patient_id, content = EXCLUDED.content`,
-    [v.tenantId, v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.patientId, v.content],
-  );
-  await q.query(
-    `INSERT INTO fhir_resource_history (tenant_id, resource_type, id, version_id, last_updated, deleted, method, content)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [v.tenantId, v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.method, v.content],
+    `WITH cur AS (
+       INSERT INTO fhir_resources (tenant_id, resource_type, id, version_id, last_updated, deleted, patient_id, content)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (tenant_id, resource_type, id) DO UPDATE SET
+         version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
+         patient_id = EXCLUDED.patient_id, content = EXCLUDED.content
+     )${outbox}
+     INSERT INTO fhir_resource_history (tenant_id, resource_type, id, version_id, last_updated, deleted, method, content)
+     VALUES ($1, $2, $3, $4, $5, $6, $9, $8)`,
+    [v.tenantId, v.resourceType, v.id, v.versionId, v.lastUpdated, v.deleted, v.patientId, v.content, v.method, ...(eventType ? [eventType] : [])],
   );
 }
 

@@ -46,11 +46,8 @@ async function persist(
     method,
     patientId: findPatientId(stored),
     content: stored,
-  });
+  }, versionId === 1 ? 'fhir.create' : 'fhir.update');
   await writeSearchIndex(tx, ctx.tenantId, stored, { baseUrl: ctx.baseUrl });
-  await insertOutboxEvents(tx, [
-    { tenantId: ctx.tenantId, eventType: versionId === 1 ? 'fhir.create' : 'fhir.update', resourceType: stored.resourceType, resourceId: id, versionId },
-  ]);
   return stored;
 }
 
@@ -137,9 +134,8 @@ export async function deleteInTx(tx: Tx, ctx: RequestContext, type: string, id: 
   const lastUpdated = new Date();
   await writeVersion(tx, {
     tenantId: ctx.tenantId, resourceType: type, id, versionId, lastUpdated, deleted: true, method: 'DELETE', patientId: null, content: null,
-  });
+  }, 'fhir.delete');
   await deleteSearchIndex(tx, ctx.tenantId, type, id);
-  await insertOutboxEvents(tx, [{ tenantId: ctx.tenantId, eventType: 'fhir.delete', resourceType: type, resourceId: id, versionId }]);
   return { outcome: 'deleted', resourceType: type, id, versionId, lastUpdated };
 }
 
@@ -163,29 +159,35 @@ export const conditionalDeleteResource = (db: Db, ctx: RequestContext, type: str
   db.transaction((tx) => conditionalDeleteInTx(tx, ctx, type, criteria));
 
 /**
- * Bulk load of new resources into one tenant (demo seeding, imports): ids as
- * given (or assigned), version 1, history, search index and outbox rows, all
- * in one transaction. Each resource is validated; one invalid resource fails
- * the whole call.
+ * Inserts many new resources (version 1) with history, search index and
+ * outbox rows in a handful of statements, inside the caller's transaction.
+ * Each resource is validated first; ids are kept when given, else assigned.
  */
-export async function storeResourcesBulk(db: Db, tenantId: string, resources: Resource[]): Promise<Resource[]> {
+export async function insertNewResourcesInTx(tx: Tx, tenantId: string, resources: readonly Resource[], baseUrl?: string): Promise<Resource[]> {
   const lastUpdated = new Date();
   const stored = resources.map((resource) => {
     assertValidResource(resource);
     return stampMeta(resource, resource.id ?? randomUUID(), 1, lastUpdated);
   });
-  await db.transaction(async (tx) => {
-    await insertFirstVersions(
-      tx,
-      stored.map((r) => ({
-        tenantId, resourceType: r.resourceType, id: r.id!, versionId: 1, lastUpdated, deleted: false, method: 'POST', patientId: findPatientId(r), content: r,
-      })),
-    );
-    await writeSearchIndexBatch(tx, tenantId, stored);
-    await insertOutboxEvents(
-      tx,
-      stored.map((r) => ({ tenantId, eventType: 'fhir.create', resourceType: r.resourceType, resourceId: r.id!, versionId: 1 })),
-    );
-  });
+  await insertFirstVersions(
+    tx,
+    stored.map((r) => ({
+      tenantId, resourceType: r.resourceType, id: r.id!, versionId: 1, lastUpdated, deleted: false, method: 'POST', patientId: findPatientId(r), content: r,
+    })),
+  );
+  await writeSearchIndexBatch(tx, tenantId, stored, { baseUrl });
+  await insertOutboxEvents(
+    tx,
+    stored.map((r) => ({ tenantId, eventType: 'fhir.create', resourceType: r.resourceType, resourceId: r.id!, versionId: 1 })),
+  );
   return stored;
+}
+
+/**
+ * Bulk load of new resources into one tenant (demo seeding, imports): ids as
+ * given (or assigned), version 1, history, search index and outbox rows, all
+ * in one transaction. One invalid resource fails the whole call.
+ */
+export async function storeResourcesBulk(db: Db, tenantId: string, resources: Resource[]): Promise<Resource[]> {
+  return db.transaction((tx) => insertNewResourcesInTx(tx, tenantId, resources));
 }
