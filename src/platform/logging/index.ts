@@ -1,0 +1,1 @@
+export { buildLoggerOptions, REDACTED_PATHS, type HubLoggerOptions } from './logger-options.js';
