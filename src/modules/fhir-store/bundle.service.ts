@@ -218,7 +218,7 @@ async function createNewEntriesInBulk(tx: Tx, ctx: RequestContext, planned: Plan
       throw entryFailure(err, p);
     }
   }
-  const stored = await insertNewResourcesInTx(tx, ctx.tenantId, fresh.map((p) => ({ ...p.entry.resource!, id: p.assignedId })), ctx.baseUrl);
+  const stored = await insertNewResourcesInTx(tx, ctx.tenantId, fresh.map((p) => ({ ...p.entry.resource!, id: p.assignedId })), { baseUrl: ctx.baseUrl });
   fresh.forEach((p, i) => {
     const resource = stored[i];
     responses[p.index] = writeResponse(

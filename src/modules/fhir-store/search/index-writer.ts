@@ -3,7 +3,10 @@ import type { Tx } from '../../../platform/storage/index.js';
 import { extractSearchIndex, type ExtractOptions } from './extract.js';
 import { deleteIndexRows, replaceIndexRows, type ResourceIndexRows } from './index.repo.js';
 
-export type IndexWriteOptions = ExtractOptions;
+export interface IndexWriteOptions extends ExtractOptions {
+  /** The resources are new (first version): there are no old rows to delete. */
+  fresh?: boolean;
+}
 
 /** Resources per statement in bulk loads: keeps each statement's arrays to a few MB. */
 const BATCH_SIZE = 500;
@@ -15,7 +18,7 @@ const BATCH_SIZE = 500;
  */
 export async function writeSearchIndex(tx: Tx, tenantId: string, resource: Resource, options: IndexWriteOptions = {}): Promise<void> {
   if (!resource.id) throw new Error('writeSearchIndex: the resource has no id');
-  await replaceIndexRows(tx, tenantId, [{ resourceType: resource.resourceType, id: resource.id, index: extractSearchIndex(resource, options) }]);
+  await replaceIndexRows(tx, tenantId, [{ resourceType: resource.resourceType, id: resource.id, index: extractSearchIndex(resource, options) }], options.fresh);
 }
 
 /**
@@ -38,11 +41,11 @@ export async function writeSearchIndexBatch(
   for (const resource of latest.values()) {
     batch.push({ resourceType: resource.resourceType, id: resource.id!, index: extractSearchIndex(resource, options) });
     if (batch.length >= BATCH_SIZE) {
-      await replaceIndexRows(tx, tenantId, batch);
+      await replaceIndexRows(tx, tenantId, batch, options.fresh);
       batch = [];
     }
   }
-  await replaceIndexRows(tx, tenantId, batch);
+  await replaceIndexRows(tx, tenantId, batch, options.fresh);
 }
 
 /** Removes the search-index rows of a deleted resource. */

@@ -32,7 +32,7 @@ const COLUMNS: Record<keyof ExtractedIndex, { table: string; cols: [string, stri
  * number of values, and a bulk load of thousands of resources a handful.
  * All CTEs see the same snapshot, so the DELETEs never touch the new rows.
  */
-export async function replaceIndexRows(db: Queryable, tenantId: string, resources: readonly ResourceIndexRows[]): Promise<void> {
+export async function replaceIndexRows(db: Queryable, tenantId: string, resources: readonly ResourceIndexRows[], fresh = false): Promise<void> {
   if (resources.length === 0) return;
   const params: unknown[] = [tenantId];
   const param = (value: unknown): string => {
@@ -48,10 +48,14 @@ export async function replaceIndexRows(db: Queryable, tenantId: string, resource
     if (list) list.push(r.id);
     else idsByType.set(r.resourceType, [r.id]);
   }
-  const owner = [...idsByType].map(([type, ids]) =>
-    ids.length === 1 ? `(resource_type = ${param(type)} AND resource_id = ${param(ids[0])})` : `(resource_type = ${param(type)} AND resource_id = ANY(${param(ids)}::text[]))`,
-  ).join(' OR ');
-  TABLES.forEach((table, i) => ctes.push(`d${i} AS (DELETE FROM ${table} WHERE tenant_id = $1 AND (${owner}))`));
+  // A resource that did not exist before has no rows to delete: skip seven index scans per write
+  // (and add no parameters the statement would not use).
+  if (!fresh) {
+    const owner = [...idsByType].map(([type, ids]) =>
+      ids.length === 1 ? `(resource_type = ${param(type)} AND resource_id = ${param(ids[0])})` : `(resource_type = ${param(type)} AND resource_id = ANY(${param(ids)}::text[]))`,
+    ).join(' OR ');
+    TABLES.forEach((table, i) => ctes.push(`d${i} AS (DELETE FROM ${table} WHERE tenant_id = $1 AND (${owner}))`));
+  }
 
   for (const key of Object.keys(COLUMNS) as (keyof ExtractedIndex)[]) {
     const { table, cols } = COLUMNS[key];
@@ -72,6 +76,7 @@ export async function replaceIndexRows(db: Queryable, tenantId: string, resource
         `SELECT $1, * FROM unnest(${arrays.join(', ')}))`,
     );
   }
+  if (ctes.length === 0) return;
   await db.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
 }
 
