@@ -40,6 +40,7 @@ describe(`real data loads on ${testEngine}`, () => {
   });
 
   it('loads the Synthea hospital and practitioner batches, then every patient transaction', { timeout: 900_000 }, async () => {
+    tenant = await createTestTenant(hub);
     const dir = join(FIXTURES, 'synthea');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     const ordered = [
@@ -50,7 +51,9 @@ describe(`real data loads on ${testEngine}`, () => {
     expect(ordered.length).toBe(9);
     for (const file of ordered) {
       const bundle = readJson(join(dir, file));
+      const started = performance.now();
       const res = await send('POST', '/fhir', bundle);
+      console.log(`${file}: ${bundle.entry.length} entries in ${Math.round(performance.now() - started)} ms`);
       expect(res.statusCode, `${file}: ${res.body.slice(0, 400)}`).toBe(200);
       const out = res.json();
       const failed = out.entry.filter((e: { response: { status: string } }) => !/^20[01]/.test(e.response.status));

@@ -8,6 +8,7 @@ import { FhirErrors } from './errors.js';
 import { insertFirstVersions, insertOutboxEvents, selectCurrent, writeVersion, type VersionToWrite } from './resource.repo.js';
 import { deleteSearchIndex, writeSearchIndex, writeSearchIndexBatch } from './search/index-writer.js';
 import { findMatchingResources } from './search/search.service.js';
+import { noteResourceWrites } from './table-statistics.js';
 import { assertValidId, assertValidResource } from './validation.js';
 import { parseVersionTag, stampMeta } from './versioning.js';
 
@@ -50,6 +51,7 @@ async function persist(
     content: stored,
   }, versionId === 1 ? 'fhir.create' : 'fhir.update');
   await writeSearchIndex(tx, ctx.tenantId, stored, { baseUrl: ctx.baseUrl, fresh: isNew });
+  await noteResourceWrites(tx, 1);
   return stored;
 }
 
@@ -184,6 +186,7 @@ export async function insertNewResourcesInTx(
     })),
   );
   await writeSearchIndexBatch(tx, tenantId, stored, { baseUrl, fresh: true });
+  await noteResourceWrites(tx, stored.length);
   await insertOutboxEvents(
     tx,
     stored.map((r) => ({ tenantId, eventType: 'fhir.create', resourceType: r.resourceType, resourceId: r.id!, versionId: 1 })),
