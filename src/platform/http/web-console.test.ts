@@ -38,6 +38,9 @@ describe('web console serving', () => {
   });
 
   it('serves index.html at / for a browser, revalidated and with a content security policy', async () => {
+    const plain = await app.inject({ url: '/', headers: { accept: '*/*' } });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-type']).toContain('text/html');
     const res = await app.inject({ url: '/', headers: { accept: HTML } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

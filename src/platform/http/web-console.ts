@@ -129,10 +129,9 @@ export const webConsolePlugin: FastifyPluginAsync<WebConsoleOptions> = async (ap
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0];
     if (isApiPath(path)) return reply.callNotFound();
-    if (path === '/' || path === '/index.html') {
-      if (!acceptsHtml(request.headers.accept) && path === '/') return reply.callNotFound();
-      return sendIndex(reply);
-    }
+    // The console's own address always answers with the console (curl sends Accept: */*);
+    // only the client-side-route fallback below needs a request that asks for HTML.
+    if (path === '/' || path === '/index.html') return sendIndex(reply);
     const file = resolveStaticFile(root, path);
     if (file) {
       reply.header('X-Content-Type-Options', 'nosniff');
