@@ -106,11 +106,15 @@ export const command: CliCommand = {
     const db = await openDb(config);
     let app: FastifyInstance | undefined;
     let credentials: string[] = [];
+    let events: AppDeps['events'] | undefined;
     try {
       const deps = await createAppDeps(config, db);
       app = await buildApp(deps, { logger });
       if (config.demo) credentials = await prepareDemo(deps, demoPeople, print);
       await app.listen({ host: config.host, port: config.port });
+      deps.events.useLogger(app.log);
+      deps.events.start();
+      events = deps.events;
     } catch (err) {
       await app?.close().catch(() => undefined);
       await db.close().catch(() => undefined);
@@ -119,7 +123,7 @@ export const command: CliCommand = {
     printBanner(config, app, print);
     for (const line of credentials) print(line);
     const started = app;
-    const shutdown = installGracefulShutdown({ closeServer: () => started.close(), closeDb: () => db.close() }, { log: print });
+    const shutdown = installGracefulShutdown({ closeServer: async () => { await started.close(); await events?.stop(); }, closeDb: () => db.close() }, { log: print });
     return shutdown.done;
   },
 };

@@ -15,7 +15,8 @@ export interface TestHub {
 /** Builds the real app on a real test database. */
 export async function startTestHub(overrides: Parameters<typeof loadConfig>[1] = {}): Promise<TestHub> {
   const db = await openTestDb();
-  const config = loadConfig({}, { baseUrl: 'http://hub.test', dataDir: '/tmp/xietong-test-unused', ...overrides });
+  // MFA is off unless a test asks for it: most tests sign people in with a password only (access tests turn it on).
+  const config = loadConfig({}, { baseUrl: 'http://hub.test', dataDir: '/tmp/xietong-test-unused', requireMfa: false, ...overrides });
   const deps = await createAppDeps(config, db);
   const app = await buildApp(deps);
   await app.ready();
@@ -24,6 +25,7 @@ export async function startTestHub(overrides: Parameters<typeof loadConfig>[1] =
     db,
     deps,
     async close() {
+      await deps.events.stop();
       await app.close();
       await db.close();
     },
