@@ -49,11 +49,17 @@ export function createPgliteEngine(): BenchEngine {
  * database because the bench role need not hold CREATEDB; it is dropped at the
  * end unless `keep` is set.
  */
-export async function createPostgresEngine(baseUrl: string, keep: boolean): Promise<BenchEngine> {
-  const schema = `bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+export async function createPostgresEngine(baseUrl: string, keep: boolean, reuseSchema?: string): Promise<BenchEngine> {
+  if (reuseSchema !== undefined && !/^bench_\d{14}$/.test(reuseSchema)) throw new Error(`--schema must name a kept bench schema (bench_YYYYMMDDhhmmss), got "${reuseSchema}"`);
+  const schema = reuseSchema ?? `bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const admin = await openPostgresDb(baseUrl, 1);
   try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    if (reuseSchema) {
+      const found = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
+      if (found.rowCount === 0) throw new Error(`schema ${schema} does not exist (run with --keep first)`);
+    } else {
+      await admin.query(`CREATE SCHEMA ${schema}`);
+    }
   } finally {
     await admin.close();
   }
@@ -65,7 +71,7 @@ export async function createPostgresEngine(baseUrl: string, keep: boolean): Prom
     overrides: { dataDir: join(tmpdir(), 'xietong-bench-unused'), databaseUrl },
     env: { DATABASE_URL: databaseUrl },
     async cleanup() {
-      if (keep) {
+      if (keep || reuseSchema) {
         process.stderr.write(`bench: kept schema ${schema}\n`);
         return;
       }

@@ -47,13 +47,23 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
  * and autocannon (in this process) does not steal its CPU time. Uses the built
  * dist/main.js when `built` is set and present, else runs the sources with tsx.
  */
-export async function startHubProcess(options: { env: Record<string, string>; built: boolean; baseUrl: string; port: number }): Promise<HubProcess> {
+export async function startHubProcess(options: {
+  env: Record<string, string>;
+  built: boolean;
+  baseUrl: string;
+  port: number;
+  /** Write a V8 CPU profile of the hub into this directory (node --cpu-prof), for finding hot frames. */
+  cpuProfileDir?: string;
+}): Promise<HubProcess> {
   const dist = `${ROOT}dist/main.js`;
   const useBuilt = options.built && existsSync(dist);
-  const args = useBuilt ? [dist, 'serve'] : ['--import', 'tsx', `${ROOT}src/main.ts`, 'serve'];
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const args = [...profile, ...(useBuilt ? [dist, 'serve'] : ['--import', 'tsx', `${ROOT}src/main.ts`, 'serve'])];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
+      // XIETONG_* settings of the bench's own environment reach the hub (XIETONG_WRITE_BATCH=1 npm run bench …).
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('XIETONG_'))),
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: String(options.port),

@@ -17,11 +17,11 @@ export interface Prepared {
   /** Family names present in the search tenant, most common first. */
   familyNames: string[];
   /** People requested from the seeder, Patient resources in the whole database, seconds spent seeding. */
-  seeded: { people: number; patientResources: number; seconds: number; skippedReason?: string };
+  seeded: { people: number; patientResources: number; seconds: number; clinical?: boolean; skippedReason?: string };
 }
 
 interface DemoRegionModule {
-  seedDemoRegion?: (db: Db, options: { patients: number; seed: number; onProgress?: (p: unknown) => void }) => Promise<unknown>;
+  seedDemoRegion?: (db: Db, options: { patients: number; seed: number; clinical?: boolean; onProgress?: (p: unknown) => void }) => Promise<unknown>;
   isRegionSeeded?: (db: Db) => Promise<boolean>;
 }
 
@@ -56,7 +56,7 @@ function progressPrinter(): (p: unknown) => void {
  * bench tenant and mints tokens, then closes the database so the hub process
  * can open it (PGlite allows one process per data directory).
  */
-export async function prepareDatabase(overrides: BenchEngine['overrides'], baseUrl: string, people: number, seed: number): Promise<Prepared> {
+export async function prepareDatabase(overrides: BenchEngine['overrides'], baseUrl: string, people: number, seed: number, clinical = true): Promise<Prepared> {
   const db = await openDb({ ...overrides, dbPoolSize: 4 });
   try {
     const engineVersion = await describeEngine(db);
@@ -64,7 +64,7 @@ export async function prepareDatabase(overrides: BenchEngine['overrides'], baseU
     let skippedReason: string | undefined;
     if (people > 0) {
       const seedDemoRegion = await loadSeeder();
-      if (seedDemoRegion) await seedDemoRegion(db, { patients: people, seed, onProgress: progressPrinter() });
+      if (seedDemoRegion) await seedDemoRegion(db, { patients: people, seed, clinical, onProgress: progressPrinter() });
       else skippedReason = 'seedDemoRegion is not exported by src/modules/demo-region/index.ts yet';
     }
     const seconds = (Date.now() - started) / 1000;
@@ -96,7 +96,7 @@ export async function prepareDatabase(overrides: BenchEngine['overrides'], baseU
       benchTenant,
       searchTenant,
       familyNames,
-      seeded: { people, patientResources: counted.rows[0].n, seconds, skippedReason },
+      seeded: { people, patientResources: counted.rows[0].n, seconds, clinical, skippedReason },
     };
   } finally {
     await db.close();
@@ -111,8 +111,8 @@ const SELF = fileURLToPath(import.meta.url);
  * mapped could leave the next opener spinning (seen here: the hub never came
  * up); a separate process that exits hands over a cleanly shut-down directory.
  */
-export function prepareInChild(engine: BenchEngine, baseUrl: string, people: number, seed: number): Promise<Prepared> {
-  const args = JSON.stringify({ overrides: engine.overrides, baseUrl, people, seed });
+export function prepareInChild(engine: BenchEngine, baseUrl: string, people: number, seed: number, clinical = true): Promise<Prepared> {
+  const args = JSON.stringify({ overrides: engine.overrides, baseUrl, people, seed, clinical });
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', SELF, args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -130,13 +130,14 @@ export function prepareInChild(engine: BenchEngine, baseUrl: string, people: num
 }
 
 if (process.argv[1] === SELF) {
-  const { overrides, baseUrl, people, seed } = JSON.parse(process.argv[2]) as {
+  const { overrides, baseUrl, people, seed, clinical } = JSON.parse(process.argv[2]) as {
     overrides: BenchEngine['overrides'];
     baseUrl: string;
     people: number;
     seed: number;
+    clinical: boolean;
   };
-  prepareDatabase(overrides, baseUrl, people, seed).then(
+  prepareDatabase(overrides, baseUrl, people, seed, clinical).then(
     (prepared) => {
       process.stdout.write(`${JSON.stringify(prepared)}\n`);
       process.exit(0);

@@ -1,14 +1,17 @@
 import { cpus, freemem, loadavg, totalmem, type, release } from 'node:os';
+import type { AbReport } from './ab.js';
 import type { EngineName } from './engines.js';
 import type { ScenarioResult } from './scenarios.js';
 
 export interface EngineReport {
   engine: EngineName;
   version: string;
-  seeded: { people: number; patientResources: number; seconds: number; skippedReason?: string };
+  seeded: { people: number; patientResources: number; seconds: number; clinical?: boolean; skippedReason?: string };
   searchTenant?: { id: string; patients: number };
   providers: string;
   scenarios: ScenarioResult[];
+  /** Set by an A/B run (--ab) instead of `scenarios`. */
+  ab?: AbReport;
   error?: string;
 }
 

@@ -4,16 +4,19 @@ import '../src/platform/runtime/node-globals.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { flagInt, flagString, parseCliArgs } from '../src/cli/args.js';
+import { formatAbTable, parseEnvList, runAb } from './ab.js';
 import { createPgliteEngine, createPostgresEngine, type BenchEngine, type EngineName } from './engines.js';
 import { loadSyntheaFixtures } from './fixtures.js';
 import { findFreePort, startHubProcess } from './hub-process.js';
-import { prepareInChild } from './prepare.js';
+import { prepareInChild, type Prepared } from './prepare.js';
 import { describeMachine, formatTable, TARGETS, type BenchReport, type EngineReport } from './report.js';
 import { loadSyntheaProviders, runScenarios } from './scenarios.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
   --patients N        demo people to seed before the search scenario (default 100000; 0 skips seeding)
+  --patients-only     seed the directory and Patients only, no encounters / observations / conditions
+                      (what the family-name search reads; about 15 times fewer resources to load)
   --duration S        seconds per scenario (default 10)
   --connections C     concurrent connections (default 32)
   --tx-connections C  connections for the ~1 MB transaction scenario (default 2)
@@ -22,9 +25,16 @@ const HELP = `Usage: npm run bench -- [options]
   --seed S            demo-region seed (default 42)
   --built             run dist/main.js instead of the sources through tsx
   --keep              keep the PostgreSQL bench schema afterwards
+  --schema NAME       reuse a schema kept by an earlier --keep run (never dropped; use --patients 0
+                      to add no more people: the search scenario uses what is there)
   --out FILE          results JSON (default bench/results/latest.json)
+  --cpu-prof DIR      write a V8 CPU profile of the hub process into DIR (open in Chrome DevTools)
+  --ab ENV            A/B run (PostgreSQL only): hub A as configured, hub B with ENV added
+                      ("XIETONG_READ_BATCH=1,XIETONG_WRITE_BATCH=1"), both on the same database;
+                      each scenario runs on both, order alternating, --rounds times; medians reported
+  --rounds N          rounds of an A/B run (default 3)
 
-Environment: DATABASE_URL (PostgreSQL to benchmark; a fresh schema is used and dropped),
+Environment: XIETONG_* settings are passed on to the hub; DATABASE_URL (PostgreSQL to benchmark; a fresh schema is used and dropped),
 BENCH_SYNTHEA_DIR (Synthea bundles; default ../shared/data/synthea, then bench/fixtures/synthea),
 BENCH_LOG_LEVEL (hub log level during the run; default warn).`;
 
@@ -40,11 +50,12 @@ async function benchEngine(engine: BenchEngine, opts: Options): Promise<EngineRe
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   process.stderr.write(`bench: [${engine.name}] preparing database, seeding ${opts.patients} people…\n`);
-  const prepared = await prepareInChild(engine, baseUrl, opts.patients, opts.seed);
+  const prepared = await prepareInChild(engine, baseUrl, opts.patients, opts.seed, !opts.patientsOnly);
   process.stderr.write(
     `bench: [${engine.name}] ${prepared.engineVersion}; ${prepared.seeded.patientResources} Patient resources after ${prepared.seeded.seconds.toFixed(0)} s${prepared.seeded.skippedReason ? ` (seeding skipped: ${prepared.seeded.skippedReason})` : ''}\n`,
   );
-  const hub = await startHubProcess({ env: { ...engine.env, LOG_LEVEL: opts.logLevel }, built: opts.built, baseUrl, port });
+  if (opts.ab) return abEngine(engine, opts, opts.ab, prepared, baseUrl, port);
+  const hub = await startHubProcess({ env: { ...engine.env, LOG_LEVEL: opts.logLevel }, built: opts.built, baseUrl, port, cpuProfileDir: opts.cpuProf });
   const report: EngineReport = {
     engine: engine.name,
     version: prepared.engineVersion,
@@ -76,6 +87,43 @@ async function benchEngine(engine: BenchEngine, opts: Options): Promise<EngineRe
   return report;
 }
 
+/** Two hubs on the same prepared database, A as configured and B with `abEnv`; scenarios alternate between them. */
+async function abEngine(engine: BenchEngine, opts: Options, abEnv: Record<string, string>, prepared: Prepared, baseUrl: string, port: number): Promise<EngineReport> {
+  const env = { ...engine.env, LOG_LEVEL: opts.logLevel };
+  const portB = await findFreePort();
+  const hubA = await startHubProcess({ env, built: opts.built, baseUrl, port });
+  const hubB = await startHubProcess({ env: { ...env, ...abEnv }, built: opts.built, baseUrl, port: portB }).catch(async (err: unknown) => {
+    await hubA.stop();
+    throw err;
+  });
+  try {
+    const ctx = {
+      connections: opts.connections,
+      transactionConnections: opts.txConnections,
+      durationSeconds: opts.duration,
+      benchToken: prepared.benchTenant.token,
+      searchToken: prepared.searchTenant?.token,
+      familyNames: prepared.familyNames,
+      synthea: opts.synthea,
+    };
+    const scenarios = (opts.scenarios ?? ['create', 'read', 'search']).filter((s) => s !== 'transaction');
+    const ab = await runAb(ctx, [{ name: 'A', env: {}, hub: hubA }, { name: 'B', env: abEnv, hub: hubB }], scenarios, opts.rounds, (line) => process.stderr.write(`${line}\n`));
+    process.stderr.write(`\n${formatAbTable(ab)}\n`);
+    return {
+      engine: engine.name,
+      version: prepared.engineVersion,
+      seeded: prepared.seeded,
+      searchTenant: prepared.searchTenant && { id: prepared.searchTenant.id, patients: prepared.searchTenant.patients },
+      providers: '',
+      scenarios: [],
+      ab,
+    };
+  } finally {
+    await hubA.stop();
+    await hubB.stop();
+  }
+}
+
 interface Options {
   patients: number;
   duration: number;
@@ -89,6 +137,11 @@ interface Options {
   scenarios: string[] | undefined;
   synthea: ReturnType<typeof loadSyntheaFixtures>;
   out: string;
+  cpuProf: string | undefined;
+  ab: Record<string, string> | undefined;
+  rounds: number;
+  schema: string | undefined;
+  patientsOnly: boolean;
 }
 
 function readOptions(argv: string[]): Options | undefined {
@@ -97,6 +150,7 @@ function readOptions(argv: string[]): Options | undefined {
   const engines = (list(flagString(args, 'engines'), ['pglite', 'postgres'], 'engines') ??
     (process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'])) as EngineName[];
   if (engines.includes('postgres') && !process.env.DATABASE_URL) throw new Error('--engines postgres needs DATABASE_URL');
+  if (args.flags.ab !== undefined && engines.includes('pglite')) throw new Error('--ab needs --engines postgres (PGlite allows one hub process per database)');
   const positive = (name: string, fallback: number) => {
     const value = flagInt(args, name, fallback);
     if (value < 1) throw new Error(`--${name} must be at least 1`);
@@ -115,6 +169,11 @@ function readOptions(argv: string[]): Options | undefined {
     scenarios: list(flagString(args, 'scenarios'), ['create', 'read', 'search', 'transaction'], 'scenarios'),
     synthea: loadSyntheaFixtures(process.env.BENCH_SYNTHEA_DIR),
     out: flagString(args, 'out') ?? fileURLToPath(new URL('./results/latest.json', import.meta.url)),
+    cpuProf: flagString(args, 'cpu-prof'),
+    ab: flagString(args, 'ab') === undefined ? undefined : parseEnvList(flagString(args, 'ab')!),
+    rounds: positive('rounds', 3),
+    schema: flagString(args, 'schema'),
+    patientsOnly: args.flags['patients-only'] === true,
   };
 }
 
@@ -129,6 +188,7 @@ async function main(): Promise<number> {
     machine: describeMachine(),
     options: {
       patients: opts.patients,
+      patientsOnly: opts.patientsOnly,
       durationSeconds: opts.duration,
       connections: opts.connections,
       transactionConnections: opts.txConnections,
@@ -141,7 +201,7 @@ async function main(): Promise<number> {
     targets: TARGETS,
   };
   for (const name of opts.engines) {
-    const engine = name === 'pglite' ? createPgliteEngine() : await createPostgresEngine(process.env.DATABASE_URL!, opts.keep);
+    const engine = name === 'pglite' ? createPgliteEngine() : await createPostgresEngine(process.env.DATABASE_URL!, opts.keep, opts.schema);
     try {
       report.engines.push(await benchEngine(engine, opts));
     } catch (err) {

@@ -11,7 +11,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   client: { summary: 'register a SMART backend-services client for an institution', load: () => import('./cli/client.command.js') },
   token: { summary: 'print an access token (demo mode only)', load: () => import('./cli/token.command.js') },
   audit: { summary: 'verify the tamper-evident audit log, sign or show its tree head', load: () => import('./cli/audit.command.js') },
-  identity: { summary: 'master patient index: evaluate the matcher on labelled CSV (eval)', load: () => import('./cli/identity.command.js') },
+  identity: { summary: 'master patient index: rebuild the regional index (relink), evaluate the matcher on labelled CSV (eval)', load: () => import('./cli/identity.command.js') },
+  reindex: { summary: 'rebuild the FHIR search index from the stored resources (--tenant, --type)', load: () => import('./cli/reindex.command.js') },
 };
 
 function printUsage(): void {

@@ -1,8 +1,16 @@
-import { evaluateFiles, type EvalReport } from '../modules/identity/index.js';
+import { evaluateFiles, relinkAll, type EvalReport, type RelinkProgress } from '../modules/identity/index.js';
+import { loadConfig } from '../platform/config/config.js';
+import { openDb } from '../platform/storage/index.js';
 import { flagString, type CliArgs, type CliCommand } from './args.js';
+import { createProgressReporter, formatCount, type ProgressReporter } from './progress.js';
 
 const HELP = [
   'Usage: xietong identity eval <file.csv> [<file2.csv>] [--json] [--format febrl|generic] [--drop-id] [--u candidates|population]',
+  '       xietong identity relink [--json]',
+  '',
+  'relink rebuilds the regional patient index from the stored Patients of every institution: retrains the model',
+  '(EM, no labels), reclusters, keeps steward decisions, re-queues uncertain pairs and writes regional ids onto',
+  'the Patients. Uses DATABASE_URL or the PGlite data dir (stop a running hub first when on PGlite).',
   '',
   'Runs the master-patient-index matcher (the same code as online matching) over labelled records and reports',
   'pairwise precision / recall / F1, cluster F1, false merges, auto-link precision and review pairs.',
@@ -56,11 +64,43 @@ async function runEval(args: CliArgs): Promise<number> {
   return 0;
 }
 
+async function runRelink(args: CliArgs): Promise<number> {
+  const config = loadConfig();
+  const db = await openDb(config);
+  let bar: ProgressReporter | undefined;
+  let phase: RelinkProgress['phase'] | undefined;
+  const onProgress = (p: RelinkProgress): void => {
+    if (args.flags.json === true) return;
+    if (p.phase !== phase) {
+      bar?.finish();
+      phase = p.phase;
+      bar = createProgressReporter({ label: p.phase, total: p.total, unit: p.phase === 'patients' ? 'persons' : 'records' });
+    }
+    bar?.update(p.done);
+  };
+  try {
+    const r = await relinkAll(db, { baseUrl: config.baseUrl, onProgress });
+    bar?.finish();
+    if (args.flags.json === true) console.log(JSON.stringify(r));
+    else {
+      console.log(
+        `relinked ${formatCount(r.records)} records into ${formatCount(r.persons)} persons; ${formatCount(r.candidatePairs)} candidate pairs, ` +
+          `${formatCount(r.reviewPairs)} for review; ${formatCount(r.patientsWritten)} Patients updated; model ${r.modelId}; ` +
+          `seconds read ${r.seconds.read.toFixed(1)}, match ${r.seconds.match.toFixed(1)}, write ${r.seconds.write.toFixed(1)}, patients ${r.seconds.patients.toFixed(1)}`,
+      );
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
 export const command: CliCommand = {
   help: HELP,
   async run(args) {
     const sub = args.positional[0];
     if (sub === 'eval') return runEval(args);
+    if (sub === 'relink') return runRelink(args);
     console.error(sub ? `identity: unknown subcommand "${sub}"\n\n${HELP}` : HELP);
     return 2;
   },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, createAppDeps, type AppDeps } from '../app.js';
 import { createDemoCredentials, listDemoCredentials } from '../modules/access/index.js';
+import { startAuditSequencer, startTreeHeadScheduler, type AuditSequencer, type TreeHeadScheduler } from '../modules/audit/index.js';
 import { DEFAULT_DEMO_PATIENTS, getDemoRegionStatus, listDemoInstitutions, seedDemoRegion } from '../modules/demo-region/index.js';
 import { loadConfig, type Config } from '../platform/config/config.js';
 import { buildLoggerOptions } from '../platform/logging/index.js';
@@ -107,6 +108,7 @@ export const command: CliCommand = {
     let app: FastifyInstance | undefined;
     let credentials: string[] = [];
     let events: AppDeps['events'] | undefined;
+    let auditJobs: { sequencer: AuditSequencer; heads: TreeHeadScheduler } | undefined;
     try {
       const deps = await createAppDeps(config, db);
       app = await buildApp(deps, { logger });
@@ -115,6 +117,9 @@ export const command: CliCommand = {
       deps.events.useLogger(app.log);
       deps.events.start();
       events = deps.events;
+      // Queued AuditEvents reach the Merkle log through the sequencer; a signed tree head every minute when it grew.
+      const logError = (err: unknown) => app?.log.error({ err }, 'audit job failed');
+      auditJobs = { sequencer: startAuditSequencer(db, { onError: logError }), heads: startTreeHeadScheduler(db, { intervalMs: 60_000, onError: logError }) };
     } catch (err) {
       await app?.close().catch(() => undefined);
       await db.close().catch(() => undefined);
@@ -123,7 +128,7 @@ export const command: CliCommand = {
     printBanner(config, app, print);
     for (const line of credentials) print(line);
     const started = app;
-    const shutdown = installGracefulShutdown({ closeServer: async () => { await started.close(); await events?.stop(); }, closeDb: () => db.close() }, { log: print });
+    const shutdown = installGracefulShutdown({ closeServer: async () => { await started.close(); await events?.stop(); await auditJobs?.sequencer.stop(); await auditJobs?.heads.stop(); }, closeDb: () => db.close() }, { log: print });
     return shutdown.done;
   },
 };

@@ -16,7 +16,9 @@ export interface TestHub {
 export async function startTestHub(overrides: Parameters<typeof loadConfig>[1] = {}): Promise<TestHub> {
   const db = await openTestDb();
   // MFA is off unless a test asks for it: most tests sign people in with a password only (access tests turn it on).
-  const config = loadConfig({}, { baseUrl: 'http://hub.test', dataDir: '/tmp/xietong-test-unused', requireMfa: false, ...overrides });
+  // Online identity matching is off unless a test asks for it: on a shared PostgreSQL database its consumer would
+  // link (and version) every other test file's Patients.
+  const config = loadConfig({}, { baseUrl: 'http://hub.test', dataDir: '/tmp/xietong-test-unused', requireMfa: false, identityOnlineMatch: false, ...overrides });
   const deps = await createAppDeps(config, db);
   const app = await buildApp(deps);
   await app.ready();

@@ -4,7 +4,10 @@ import type { RequestContext } from '../../platform/context/request-context.js';
 import { HubError } from '../../platform/errors/index.js';
 import type { Db, Tx } from '../../platform/storage/index.js';
 import { assertPermission } from '../access/index.js';
+import { auditFhirInteraction } from '../audit/index.js';
+import { bundleInteraction } from './access-audit.js';
 import { ConditionalReferenceResolver, rewriteReferences } from './bundle-references.js';
+import { findPatientId } from './compartment.js';
 import { FhirErrors } from './errors.js';
 import { patchInTx } from './patch.service.js';
 import { readHistory, readResource, readResourceVersion } from './read.service.js';
@@ -92,6 +95,11 @@ function planEntry(entry: BundleEntry, index: number, baseUrl: string): PlannedE
   return { index, method, url, entry };
 }
 
+function patientOf(resource: Resource): { patientId?: string } {
+  const patientId = findPatientId(resource);
+  return patientId ? { patientId } : {};
+}
+
 /** Runs one entry inside `tx` and returns its response entry. */
 async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, options: BundleOptions): Promise<BundleEntry> {
   const { type, id, vid, history, query } = p.url;
@@ -100,21 +108,29 @@ async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, option
   switch (p.method) {
     case 'GET':
     case 'HEAD': {
+      // Reads inside a batch or transaction are audited in its transaction, like its writes.
       if (id && vid) {
         assertPermission(scopes, type, 'r');
-        return { resource: await readResourceVersion(tx, ctx, type, id, vid), response: { status: '200 OK' } };
+        const resource = await readResourceVersion(tx, ctx, type, id, vid);
+        await auditFhirInteraction(tx, ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, ...patientOf(resource) });
+        return { resource, response: { status: '200 OK' } };
       }
       if (id && history) {
         assertPermission(scopes, type, 'r');
-        return { resource: await readHistory(tx, ctx, { resourceType: type, id }, options), response: { status: '200 OK' } };
+        const bundle = await readHistory(tx, ctx, { resourceType: type, id }, options);
+        await auditFhirInteraction(tx, ctx, bundleInteraction('history-instance', req.url ?? '', bundle, type === 'Patient' ? id : undefined));
+        return { resource: bundle, response: { status: '200 OK' } };
       }
       if (id) {
         assertPermission(scopes, type, 'r');
         const resource = await readResource(tx, ctx, type, id);
+        await auditFhirInteraction(tx, ctx, { interaction: 'read', resourceType: type, id, versionId: resource.meta?.versionId, ...patientOf(resource) });
         return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId}"` } };
       }
       assertPermission(scopes, type, 's');
-      return { resource: await searchResources(tx, ctx, type, toSearchQuery(query), options), response: { status: '200 OK' } };
+      const bundle = await searchResources(tx, ctx, type, toSearchQuery(query), options);
+      await auditFhirInteraction(tx, ctx, bundleInteraction('search-type', req.url ?? '', bundle));
+      return { resource: bundle, response: { status: '200 OK' } };
     }
     case 'POST':
       assertPermission(scopes, type, 'c');
@@ -218,7 +234,7 @@ async function createNewEntriesInBulk(tx: Tx, ctx: RequestContext, planned: Plan
       throw entryFailure(err, p);
     }
   }
-  const stored = await insertNewResourcesInTx(tx, ctx.tenantId, fresh.map((p) => ({ ...p.entry.resource!, id: p.assignedId })), { baseUrl: ctx.baseUrl });
+  const stored = await insertNewResourcesInTx(tx, ctx.tenantId, fresh.map((p) => ({ ...p.entry.resource!, id: p.assignedId })), { baseUrl: ctx.baseUrl, audit: ctx });
   fresh.forEach((p, i) => {
     const resource = stored[i];
     responses[p.index] = writeResponse(

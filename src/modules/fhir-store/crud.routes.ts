@@ -2,9 +2,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.js';
 import { assertPermission } from '../access/index.js';
 import { FHIR_JSON } from '../../platform/http/error-handler.js';
-import { requireCriteria, sendResource, sendWriteResult } from './fhir-reply.js';
+import { bundleInteraction } from './access-audit.js';
+import { findPatientId } from './compartment.js';
+import { CreateBatcher } from './create-batcher.js';
+import { requireCriteria, sendResource, sendStoredJson, sendWriteResult } from './fhir-reply.js';
 import { patchResource } from './patch.service.js';
-import { readHistory, readResource, readResourceVersion } from './read.service.js';
+import { ReadBatcher } from './read-batcher.js';
+import { readHistory, readResourceJson, readResourceVersion } from './read.service.js';
 import { assertResourceType } from './validation.js';
 import {
   conditionalDeleteResource,
@@ -28,19 +32,27 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const { db, config } = deps;
   const paging = { defaultPageSize: config.defaultPageSize, maxPageSize: config.maxPageSize };
+  // The two hottest interactions share statements between concurrent requests (see platform/concurrency/batch-queue.ts).
+  const reader = new ReadBatcher(db, { maxBatch: config.readBatchSize });
+  const creator = new CreateBatcher(db, { maxBatch: config.writeBatchSize });
 
   app.get<{ Params: InstanceParams }>('/:type/:id', async (request, reply) => {
     const { type, id } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 'r');
-    return sendResource(reply, await readResource(db, request.ctx, type, id));
+    const stored = await readResourceJson(reader, request.ctx, type, id);
+    await deps.audit.record(request.ctx, { interaction: 'read', resourceType: type, id, versionId: String(stored.versionId), ...(stored.patientId ? { patientId: stored.patientId } : {}) });
+    return sendStoredJson(reply, stored);
   });
 
   app.get<{ Params: VersionParams }>('/:type/:id/_history/:vid', async (request, reply) => {
     const { type, id, vid } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 'r');
-    return sendResource(reply, await readResourceVersion(db, request.ctx, type, id, vid));
+    const resource = await readResourceVersion(db, request.ctx, type, id, vid);
+    const patientId = findPatientId(resource);
+    await deps.audit.record(request.ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, ...(patientId ? { patientId } : {}) });
+    return sendResource(reply, resource);
   });
 
   app.get<{ Params: InstanceParams; Querystring: HistoryQuery }>('/:type/:id/_history', async (request, reply) => {
@@ -49,6 +61,7 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertPermission(request.ctx.scopes, type, 'r');
     const q = request.query;
     const bundle = await readHistory(db, request.ctx, { resourceType: type, id, since: q._since, at: q._at, count: q._count, offset: q._offset }, paging);
+    await deps.audit.record(request.ctx, bundleInteraction('history-instance', request.url, bundle, type === 'Patient' ? id : undefined));
     return reply.type(FHIR_JSON).send(bundle);
   });
 
@@ -58,6 +71,7 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertPermission(request.ctx.scopes, type, 'r');
     const q = request.query;
     const bundle = await readHistory(db, request.ctx, { resourceType: type, since: q._since, at: q._at, count: q._count, offset: q._offset }, paging);
+    await deps.audit.record(request.ctx, bundleInteraction('history-type', request.url, bundle));
     return reply.type(FHIR_JSON).send(bundle);
   });
 
@@ -65,6 +79,7 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertPermission(request.ctx.scopes, '*', 'r');
     const q = request.query;
     const bundle = await readHistory(db, request.ctx, { since: q._since, at: q._at, count: q._count, offset: q._offset }, paging);
+    await deps.audit.record(request.ctx, bundleInteraction('history-system', request.url, bundle));
     return reply.type(FHIR_JSON).send(bundle);
   });
 
@@ -73,7 +88,9 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 'c');
     const ifNoneExist = header(request, 'if-none-exist');
-    const result = await createResource(db, request.ctx, request.body, type, { ifNoneExist });
+    const result = ifNoneExist
+      ? await createResource(db, request.ctx, request.body, type, { ifNoneExist })
+      : await creator.create(request.ctx, request.body, type);
     return sendWriteResult(request, reply, result, config.baseUrl);
   });
 

@@ -28,6 +28,13 @@ export function sendResource(reply: FastifyReply, resource: Resource, status = 2
   return reply.status(status).type(FHIR_JSON).send(resource);
 }
 
+/** Sends a resource that is already JSON text (a stored document, meta included) without re-serialising it. */
+export function sendStoredJson(reply: FastifyReply, stored: { json: string; versionId: number; lastUpdated: Date }): FastifyReply {
+  reply.header('ETag', formatEtag(stored.versionId));
+  reply.header('Last-Modified', stored.lastUpdated.toUTCString());
+  return reply.status(200).type(FHIR_JSON).send(stored.json);
+}
+
 const STATUS: Record<WriteResult['outcome'], number> = { created: 201, updated: 200, existing: 200, deleted: 200, 'not-found': 204 };
 
 /** Sends the result of a write with Location, ETag and the body the client preferred. */

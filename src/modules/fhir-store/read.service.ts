@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context/request-context.js';
 import { HubError } from '../../platform/errors/index.js';
 import type { Queryable } from '../../platform/storage/index.js';
 import { FhirErrors } from './errors.js';
-import { selectCurrent, selectHistory, selectVersion, type HistoryRow } from './resource.repo.js';
+import { selectCurrent, selectHistory, selectVersion, type CurrentJsonRow, type HistoryRow } from './resource.repo.js';
 import { assertValidId } from './validation.js';
 
 /** Read (GET [type]/[id]): 404 when never existed, 410 when deleted. */
@@ -15,6 +15,30 @@ export async function readResource(db: Queryable, ctx: RequestContext, type: str
     throw new HubError(FhirErrors.GONE, `${type}/${id} was deleted`, { headers: { ETag: `W/"${row.version_id}"` } });
   }
   return row.content;
+}
+
+/** A current resource as the stored JSON text, for the HTTP read that sends it unparsed. */
+export interface StoredJson {
+  json: string;
+  versionId: number;
+  lastUpdated: Date;
+  patientId: string | null;
+}
+
+/** Where current rows come from: the grouped reader of the HTTP route (read-batcher.ts). */
+export interface CurrentRowSource {
+  read(tenantId: string, resourceType: string, id: string): Promise<CurrentJsonRow | undefined>;
+}
+
+/** Read (GET [type]/[id]) returning stored JSON text; the same 404 / 410 rules as {@link readResource}. */
+export async function readResourceJson(source: CurrentRowSource, ctx: RequestContext, type: string, id: string): Promise<StoredJson> {
+  assertValidId(id);
+  const row = await source.read(ctx.tenantId, type, id);
+  if (!row) throw new HubError(FhirErrors.NOT_FOUND, `${type}/${id} not found`);
+  if (row.deleted || row.content === null) {
+    throw new HubError(FhirErrors.GONE, `${type}/${id} was deleted`, { headers: { ETag: `W/"${row.version_id}"` } });
+  }
+  return { json: row.content, versionId: row.version_id, lastUpdated: row.last_updated, patientId: row.patient_id };
 }
 
 /** Version read (GET [type]/[id]/_history/[vid]). */

@@ -107,6 +107,65 @@ export async function insertFirstVersions(q: Queryable, versions: VersionToWrite
   );
 }
 
+/**
+ * Inserts first versions of new resources, possibly of several tenants (a
+ * group commit of concurrent creates), with their history rows and
+ * `fhir.create` outbox events, in ONE statement: atomic on its own, one round
+ * trip. The rows travel as one JSON array (`jsonb_to_recordset`): a single
+ * JSON.stringify in the hub and one parse in the server, where text arrays
+ * would escape every document element by element and parse it twice.
+ */
+export async function insertCreatedVersions(q: Queryable, versions: readonly VersionToWrite[]): Promise<void> {
+  if (versions.length === 0) return;
+  const rows = versions.map((v) => ({ t: v.tenantId, r: v.resourceType, i: v.id, a: v.lastUpdated.toISOString(), p: v.patientId, c: v.content }));
+  await q.query(
+    `WITH x AS MATERIALIZED (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(t text, r text, i text, a timestamptz, p text, c jsonb)
+     ), cur AS (
+       INSERT INTO fhir_resources (tenant_id, resource_type, id, version_id, last_updated, deleted, patient_id, content)
+       SELECT t, r, i, 1, a, false, p, c FROM x
+     ), hist AS (
+       INSERT INTO fhir_resource_history (tenant_id, resource_type, id, version_id, last_updated, deleted, method, content)
+       SELECT t, r, i, 1, a, false, 'POST', c FROM x
+     )
+     INSERT INTO outbox_events (tenant_id, event_type, resource_type, resource_id, version_id)
+     SELECT t, 'fhir.create', r, i, 1 FROM x`,
+    [JSON.stringify(rows)],
+    { prepareAs: 'fhir_insert_created_v1' },
+  );
+}
+
+/** The current row of one resource, with its document as stored JSON text (not parsed). */
+export interface CurrentJsonRow {
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  /** The stored document as JSON text, meta included; null once deleted. */
+  content: string | null;
+  /** The Patient whose compartment holds it (for the audit record of the read). */
+  patient_id: string | null;
+}
+
+/**
+ * Current rows of many resources in one indexed statement (grouped reads);
+ * the result is aligned with `keys` (undefined where a resource never existed).
+ */
+export async function selectCurrentJsonMany(
+  q: Queryable,
+  keys: ReadonlyArray<{ tenantId: string; resourceType: string; id: string }>,
+): Promise<Array<CurrentJsonRow | undefined>> {
+  const result = await q.query<CurrentJsonRow & { n: number }>(
+    `SELECT x.n, f.version_id, f.last_updated, f.deleted, f.patient_id, f.content::text AS content
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x(t, r, i, n)
+       JOIN fhir_resources f ON f.tenant_id = x.t AND f.resource_type = x.r AND f.id = x.i`,
+    [keys.map((k) => k.tenantId), keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+    { prepareAs: 'fhir_select_current_json_v2' },
+  );
+  const out: Array<CurrentJsonRow | undefined> = new Array(keys.length).fill(undefined);
+  for (const { n, ...row } of result.rows) out[Number(n) - 1] = row;
+  return out;
+}
+
 export interface OutboxEvent {
   tenantId: string;
   eventType: string;

@@ -1,20 +1,61 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.js';
+import { HubError } from '../../platform/errors/index.js';
 import { FHIR_JSON } from '../../platform/http/error-handler.js';
-import { assertPermission } from '../access/index.js';
+import { assertPermission, hasPermission } from '../access/index.js';
+import { bundleInteraction } from './access-audit.js';
+import { patientEverything, type EverythingParams } from './everything.service.js';
 import { isStrictHandling } from './fhir-reply.js';
+import { SearchErrors } from './search/search-errors.js';
 import { searchResources, type SearchQuery } from './search/search.service.js';
 import { assertResourceType } from './validation.js';
 
-/** Type-level search: GET [type]?… and POST [type]/_search (form-encoded, https://hl7.org/fhir/R4/search.html#Introduction). */
+function mergeForm(request: FastifyRequest<{ Querystring: SearchQuery; Body: SearchQuery | undefined }>): SearchQuery {
+  const query: SearchQuery = { ...(request.query ?? {}) };
+  const body = request.body;
+  const form = /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
+  if (body !== undefined && (!form || typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw new HubError(SearchErrors.INVALID_VALUE, 'POST _search takes application/x-www-form-urlencoded parameters');
+  }
+  for (const [key, value] of Object.entries(body ?? {})) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...[existing].flat(), ...[value].flat()];
+  }
+  return query;
+}
+
+/** Operation parameters as single strings; a repeated one is a 400 rather than a silent pick. */
+function everythingParams(query: SearchQuery): EverythingParams {
+  const out: Record<string, string> = {};
+  for (const name of ['_since', '_type', '_count', '_offset'] as const) {
+    const value = query[name];
+    if (Array.isArray(value)) throw new HubError(SearchErrors.INVALID_VALUE, `Parameter '${name}' may be given once`, { expression: [name] });
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Search: GET [type]?…, POST [type]/_search (form-encoded,
+ * https://hl7.org/fhir/R4/search.html#Introduction), compartment search
+ * GET Patient/[id]/[type]?… (https://hl7.org/fhir/R4/compartmentdefinition.html)
+ * and Patient/[id]/$everything.
+ */
 export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { deps }) => {
   const options = { defaultPageSize: deps.config.defaultPageSize, maxPageSize: deps.config.maxPageSize };
+  const canRead = (request: FastifyRequest) => (type: string): boolean => hasPermission(request.ctx.scopes, type, 'r');
+  const guards = (request: FastifyRequest) => ({
+    strict: isStrictHandling(request),
+    canRead: canRead(request),
+    assertSearchable: (type: string) => assertPermission(request.ctx.scopes, type, 's'),
+  });
 
   app.get<{ Params: { type: string }; Querystring: SearchQuery }>('/:type', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const bundle = await searchResources(deps.db, request.ctx, type, request.query ?? {}, { ...options, strict: isStrictHandling(request) });
+    const bundle = await searchResources(deps.db, request.ctx, type, request.query ?? {}, { ...options, ...guards(request) });
+    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle));
     return reply.type(FHIR_JSON).send(bundle);
   });
 
@@ -22,12 +63,28 @@ export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const query: SearchQuery = { ...(request.query ?? {}) };
-    for (const [key, value] of Object.entries(request.body ?? {})) {
-      const existing = query[key];
-      query[key] = existing === undefined ? value : [...[existing].flat(), ...[value].flat()];
+    const bundle = await searchResources(deps.db, request.ctx, type, mergeForm(request), { ...options, ...guards(request) });
+    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle));
+    return reply.type(FHIR_JSON).send(bundle);
+  });
+
+  // Compartment search and $everything share the three-segment shape [type]/[id]/[x]; _history routes are static and win.
+  app.get<{ Params: { type: string; id: string; target: string }; Querystring: SearchQuery }>('/:type/:id/:target', async (request, reply) => {
+    const { type, id, target } = request.params;
+    assertResourceType(type);
+    if (type !== 'Patient') throw new HubError(SearchErrors.UNSUPPORTED, `Compartment search and operations on ${type} are not supported; only the Patient compartment is`);
+    if (target === '$everything') {
+      assertPermission(request.ctx.scopes, 'Patient', 'r');
+      const bundle = await patientEverything(deps.db, request.ctx, id, everythingParams(request.query ?? {}), { ...options, canRead: canRead(request) });
+      await deps.audit.record(request.ctx, bundleInteraction('operation', request.url, bundle, id));
+      return reply.type(FHIR_JSON).send(bundle);
     }
-    const bundle = await searchResources(deps.db, request.ctx, type, query, { ...options, strict: isStrictHandling(request) });
+    assertResourceType(target);
+    assertPermission(request.ctx.scopes, target, 's');
+    const bundle = await searchResources(deps.db, request.ctx, target, request.query ?? {}, {
+      ...options, ...guards(request), compartment: { type, id },
+    });
+    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle, id));
     return reply.type(FHIR_JSON).send(bundle);
   });
 };

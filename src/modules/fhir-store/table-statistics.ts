@@ -1,4 +1,4 @@
-import type { Tx } from '../../platform/storage/index.js';
+import type { Db, Tx } from '../../platform/storage/index.js';
 
 /**
  * Keeps planner statistics fresh while data pours in. PGlite runs no
@@ -25,12 +25,37 @@ const MAX_INTERVAL = 50_000;
 
 let writesSinceAnalyze = 0;
 let threshold = FIRST_THRESHOLD;
+let backgroundRunning = false;
 
-/** Counts `count` resource writes in this process and analyzes the store's tables when due (inside `tx`). */
-export async function noteResourceWrites(tx: Tx, count: number): Promise<void> {
+function due(count: number): boolean {
   writesSinceAnalyze += count;
-  if (writesSinceAnalyze < threshold) return;
+  if (writesSinceAnalyze < threshold) return false;
   writesSinceAnalyze = 0;
   threshold = Math.min(threshold * 2, MAX_INTERVAL);
-  await tx.query(`ANALYZE ${TABLES.join(', ')}`);
+  return true;
+}
+
+/**
+ * Counts `count` resource writes in this process and analyzes the store's
+ * tables when due, inside `tx`: a large transaction (a Bundle, a bulk load)
+ * needs statistics that count its own uncommitted rows for its later lookups.
+ */
+export async function noteResourceWrites(tx: Tx, count: number): Promise<void> {
+  if (due(count)) await tx.query(`ANALYZE ${TABLES.join(', ')}`);
+}
+
+/**
+ * The same count for writes that have already committed (group-committed
+ * creates): when due, ANALYZE runs in the background on its own connection,
+ * so no create waits for it, and never twice at once. A failure only means
+ * the statistics are refreshed at the next threshold.
+ */
+export function noteCommittedWrites(db: Db, count: number): void {
+  if (!due(count) || backgroundRunning) return;
+  backgroundRunning = true;
+  void db.query(`ANALYZE ${TABLES.join(', ')}`)
+    .catch(() => undefined)
+    .finally(() => {
+      backgroundRunning = false;
+    });
 }

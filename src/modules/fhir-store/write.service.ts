@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../platform/context/request-context.js';
 import { HubError } from '../../platform/errors/index.js';
 import type { Db, Tx } from '../../platform/storage/index.js';
+import { auditFhirInteraction, auditFhirInteractions } from '../audit/index.js';
 import { findPatientId } from './compartment.js';
 import { FhirErrors } from './errors.js';
 import { insertFirstVersions, insertOutboxEvents, selectCurrent, writeVersion, type VersionToWrite } from './resource.repo.js';
@@ -52,6 +53,12 @@ async function persist(
   }, versionId === 1 ? 'fhir.create' : 'fhir.update');
   await writeSearchIndex(tx, ctx.tenantId, stored, { baseUrl: ctx.baseUrl, fresh: isNew });
   await noteResourceWrites(tx, 1);
+  // The AuditEvent commits with the change it records, or neither does.
+  const patientId = findPatientId(stored);
+  await auditFhirInteraction(tx, ctx, {
+    interaction: method === 'PATCH' ? 'patch' : versionId === 1 ? 'create' : 'update',
+    resourceType: stored.resourceType, id, versionId: String(versionId), ...(patientId ? { patientId } : {}),
+  });
   return stored;
 }
 
@@ -140,6 +147,8 @@ export async function deleteInTx(tx: Tx, ctx: RequestContext, type: string, id: 
     tenantId: ctx.tenantId, resourceType: type, id, versionId, lastUpdated, deleted: true, method: 'DELETE', patientId: null, content: null,
   }, 'fhir.delete');
   await deleteSearchIndex(tx, ctx.tenantId, type, id);
+  const patientId = current.content ? findPatientId(current.content) : undefined;
+  await auditFhirInteraction(tx, ctx, { interaction: 'delete', resourceType: type, id, versionId: String(versionId), ...(patientId ? { patientId } : {}) });
   return { outcome: 'deleted', resourceType: type, id, versionId, lastUpdated };
 }
 
@@ -171,9 +180,9 @@ export async function insertNewResourcesInTx(
   tx: Tx,
   tenantId: string,
   resources: readonly Resource[],
-  options: { baseUrl?: string; validate?: boolean } = {},
+  options: { baseUrl?: string; validate?: boolean; audit?: RequestContext } = {},
 ): Promise<Resource[]> {
-  const { baseUrl, validate = true } = options;
+  const { baseUrl, validate = true, audit } = options;
   const lastUpdated = new Date();
   const stored = resources.map((resource) => {
     if (validate) assertValidResource(resource);
@@ -191,6 +200,13 @@ export async function insertNewResourcesInTx(
     tx,
     stored.map((r) => ({ tenantId, eventType: 'fhir.create', resourceType: r.resourceType, resourceId: r.id!, versionId: 1 })),
   );
+  // A caller's creates are audited with them; trusted bulk loads (storeResourcesBulk: seeding, imports) are not per resource.
+  if (audit) {
+    await auditFhirInteractions(tx, stored.map((r) => {
+      const patientId = findPatientId(r);
+      return { ctx: audit, interaction: { interaction: 'create', resourceType: r.resourceType, id: r.id!, versionId: '1', ...(patientId ? { patientId } : {}) } };
+    }));
+  }
   return stored;
 }
 

@@ -26,6 +26,8 @@ export interface RequestContext {
   scopes: readonly Scope[];
   requestId: string;
   purposeOfUse?: string;
+  /** Set when a person signs in for their own record (role `patient`): the Patient they are. */
+  patient?: { tenantId: string; id: string };
   /** Base URL for building absolute references and links. */
   baseUrl: string;
 }

@@ -152,9 +152,18 @@ describe('outbox dispatcher', () => {
     expect(seen).toEqual(['slow', 'fast']);
   });
 
-  it('refuses two consumers with one name', () => {
+  it('replaces a consumer registered again under its name (an app rebuilt on the same deps)', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const name = `c-${randomUUID()}`;
+    const old: string[] = [];
+    const current: string[] = [];
     const dispatcher = new OutboxDispatcher(db);
-    dispatcher.register(recordingConsumer('dup', 't', []));
-    expect(() => dispatcher.register(recordingConsumer('dup', 't', []))).toThrow(/twice/);
+    dispatcher.register(recordingConsumer(name, tenant, old));
+    await dispatcher.drain();
+    dispatcher.register(recordingConsumer(name, tenant, current));
+    await publish(db, tenant, 'once');
+    await dispatcher.drain();
+    expect(old).toEqual([]);
+    expect(current).toEqual(['once']);
   });
 });

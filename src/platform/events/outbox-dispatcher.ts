@@ -67,10 +67,15 @@ export class OutboxDispatcher {
     this.options.logger = logger;
   }
 
-  /** Adds a consumer; names must be unique. */
+  /**
+   * Adds a consumer. Registering a name again replaces the earlier consumer
+   * (an app rebuilt on the same deps): one cursor, one handler.
+   */
   register(consumer: OutboxConsumer): void {
-    if (this.consumers.some((c) => c.consumer.name === consumer.name)) throw new Error(`Outbox consumer "${consumer.name}" registered twice`);
-    this.consumers.push({ consumer, retryAt: 0, failures: 0, initialised: false });
+    const entry = { consumer, retryAt: 0, failures: 0, initialised: false };
+    const index = this.consumers.findIndex((c) => c.consumer.name === consumer.name);
+    if (index >= 0) this.consumers[index] = entry;
+    else this.consumers.push(entry);
   }
 
   /** Starts polling in the background. */

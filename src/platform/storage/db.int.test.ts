@@ -49,6 +49,22 @@ describe(`Db contract on ${testEngine}`, () => {
     expect((await db.query(`SELECT id FROM ${table} WHERE id = 30`)).rows).toHaveLength(0);
   });
 
+  it('runs a statement kept prepared under a name, again and inside transactions', async () => {
+    const name = `contract_prepared_${table}`;
+    const sql = `SELECT count(*)::int8 AS n FROM ${table} WHERE id >= $1`;
+    await db.query(`INSERT INTO ${table} (id) VALUES (40), (41)`);
+    for (let i = 0; i < 3; i++) {
+      const { rows } = await db.query<{ n: number }>(sql, [40], { prepareAs: name });
+      expect(rows[0].n).toBe(2);
+    }
+    const inTx = await db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO ${table} (id) VALUES (42)`);
+      return tx.query<{ n: number }>(sql, [40], { prepareAs: name });
+    });
+    expect(inTx.rows[0].n).toBe(3);
+    expect((await db.query<{ n: number }>(sql, [41], { prepareAs: name })).rows[0].n).toBe(2);
+  });
+
   it('is idempotent to migrate again', async () => {
     expect(await migrate(db)).toEqual([]);
     const versions = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');

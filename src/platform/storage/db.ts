@@ -9,9 +9,19 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+/** Options of one statement. */
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared under this name on each PostgreSQL connection
+   * (parsed and planned once per connection, not per call). Only for hot
+   * statements whose text never changes: one name, one text. PGlite ignores it.
+   */
+  prepareAs?: string;
+}
+
 /** Something SQL can run on: the database itself or an open transaction. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 /** A transaction handle. Pass it down explicitly; never open a second transaction inside. */

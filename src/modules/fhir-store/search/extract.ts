@@ -1,6 +1,7 @@
 import type { TypedValue } from '@medplum/core';
 import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier, Period, Quantity, Range, Reference, Resource, Timing } from '@medplum/fhirtypes';
 import { parseDateRange } from './date-range.js';
+import { IDENTIFIER_SUFFIX, OF_TYPE_SUFFIX } from './filter-parser.js';
 import { clip, normalizeString } from './normalize.js';
 import { getResourceSearchParams, type PreparedParam } from './search-params.js';
 
@@ -125,6 +126,10 @@ function addTokens(out: ExtractedIndex, code: string, type: string, value: unkno
     case 'Identifier': {
       const id = value as Identifier;
       push(id.system, id.value, text(id.type?.text ?? id.type?.coding?.[0]?.display));
+      // Derived rows for :of-type (https://hl7.org/fhir/R4/search.html#token): type system, "type code|value".
+      for (const coding of id.value ? id.type?.coding ?? [] : []) {
+        if (coding.code) out.tokens.push([code + OF_TYPE_SUFFIX, coding.system ? clip(coding.system) : null, clip(`${coding.code}|${id.value}`), null]);
+      }
       return;
     }
     case 'CodeableConcept': {
@@ -156,6 +161,11 @@ function addReference(out: ExtractedIndex, code: string, value: unknown, localPr
   let reference: string | undefined;
   if (typeof value === 'string') reference = value; // canonical / uri targets
   else if (typeof (value as Reference).reference === 'string') reference = (value as Reference).reference;
+  const identifier = typeof value === 'object' ? (value as Reference).identifier : undefined;
+  if (identifier?.value || identifier?.system) {
+    // Derived token rows for the reference :identifier modifier.
+    out.tokens.push([code + IDENTIFIER_SUFFIX, identifier.system ? clip(identifier.system) : null, identifier.value ? clip(identifier.value) : null, null]);
+  }
   if (!reference) return; // identifier-only references are not resolvable here
   let local = reference;
   if (localPrefix && reference.startsWith(localPrefix)) local = reference.slice(localPrefix.length);

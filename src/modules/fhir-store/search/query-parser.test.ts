@@ -47,17 +47,18 @@ describe('parseSearchQuery', () => {
   });
 
   it('ignores unknown and unsupported parameters with warnings, and keeps them out of applied', () => {
-    const parsed = parse('Patient', { foo: '1', 'name:phonetic': 'x', 'general-practitioner.name': 'y', _include: 'Patient:organization', family: 'wang' });
+    const parsed = parse('Patient', { foo: '1', 'name:phonetic': 'x', 'general-practitioner.nickname': 'y', _contained: 'true', family: 'wang' });
     expect(parsed.filters).toHaveLength(1);
     expect(parsed.applied).toEqual([['family', 'wang']]);
-    expect(parsed.issues.map((i) => i.expression![0])).toEqual(['foo', 'name:phonetic', 'general-practitioner.name', '_include']);
+    expect(parsed.issues.map((i) => i.expression![0])).toEqual(['foo', 'name:phonetic', 'general-practitioner.nickname', '_contained']);
     expect(parsed.issues.every((i) => i.severity === 'warning')).toBe(true);
   });
 
   it('rejects unknown and unsupported parameters under strict handling', () => {
     expect(parseError('Patient', { foo: '1' }, true).code).toBe('SEARCH_UNKNOWN_PARAMETER');
     expect(parseError('Patient', { 'name:phonetic': 'x' }, true).code).toBe('SEARCH_UNSUPPORTED');
-    expect(parseError('Patient', { _include: 'Patient:organization' }, true).code).toBe('SEARCH_UNSUPPORTED');
+    expect(parseError('Patient', { _filter: 'name eq x' }, true).code).toBe('SEARCH_UNSUPPORTED');
+    expect(parseError('Patient', { 'general-practitioner:Practitioner.nickname': 'x' }, true).code).toBe('SEARCH_UNKNOWN_PARAMETER');
     expect(parseError('Patient', { phonetic: 'wong' }, true).code).toBe('SEARCH_UNSUPPORTED');
     expect(parseError('Observation', { 'combo-code-value-quantity': 'x$5' }, true).code).toBe('SEARCH_UNSUPPORTED');
   });
@@ -87,5 +88,46 @@ describe('parseSearchQuery', () => {
     const parsed = parse('Patient', { name: '', _format: 'json', _pretty: 'true' });
     expect(parsed.filters).toEqual([]);
     expect(parsed.issues).toEqual([]);
+  });
+});
+
+describe('parseSearchQuery: result parameters of joins and subsetting', () => {
+  it('parses _include, _revinclude with :iterate, _summary and _elements into the applied list', () => {
+    const parsed = parse('Encounter', {
+      _include: 'Encounter:practitioner', '_include:iterate': 'Patient:organization', _revinclude: 'Provenance:target',
+      _summary: 'true', _elements: 'status,Encounter.subject',
+    });
+    expect(parsed.include).toEqual([
+      { sourceType: 'Encounter', code: 'practitioner', targetType: undefined, iterate: false },
+      { sourceType: 'Patient', code: 'organization', targetType: undefined, iterate: true },
+    ]);
+    expect(parsed.revinclude).toEqual([{ sourceType: 'Provenance', code: 'target', targetType: undefined, iterate: false }]);
+    expect(parsed.summary).toBe('true');
+    expect(parsed.elements).toEqual(['status', 'subject']);
+    expect(parsed.applied.map(([k]) => k)).toEqual(['_include', '_include:iterate', '_revinclude', '_summary', '_elements']);
+  });
+
+  it.each([
+    [{ _summary: 'yes' }, '_summary'],
+    [{ _elements: 'status,1bad' }, '_elements'],
+    [{ _elements: 'status.code' }, '_elements'],
+    [{ _include: 'Encounter:subject:Medication' }, '_include'],
+    [{ '_revinclude:iterate': 'Nothing:x' }, '_revinclude:iterate'],
+    [{ 'subject.name:phonetic.x': 'a' }, 'subject.name:phonetic.x'],
+    [{ 'subject:Patient.birthdate': 'gt19x' }, 'subject:Patient.birthdate'],
+    [{ 'subject.nickname': 'a' }, undefined],
+  ])('%j is a 400 naming %s', (query, param) => {
+    if (param === undefined) {
+      expect(parse('Encounter', query).issues.length).toBeGreaterThan(0);
+      return;
+    }
+    const err = parseError('Encounter', query);
+    expect(err.code).toBe('SEARCH_INVALID_VALUE');
+    expect(err.expression).toEqual([param]);
+  });
+
+  it('limits how deep chains and _has nest', () => {
+    const deep = '_has:Observation:patient:_has:Observation:patient:_has:Observation:patient:_has:Observation:patient:_has:Observation:patient:code';
+    expect(parseError('Patient', { [deep]: 'x' }).code).toBe('SEARCH_INVALID_VALUE');
   });
 });

@@ -73,8 +73,11 @@ describe('paging', () => {
     expect(capped.link!.find((l) => l.relation === 'self')!.url).toBe('http://hub.test/fhir/Patient?_count=50');
   });
 
-  it('gives total only when asked, or for _summary=count', async () => {
-    expect((await search({ family: 'wang' })).total).toBeUndefined();
+  it('gives total when asked, for _summary=count, or when the first page holds every match', async () => {
+    const wang = await search({ family: 'wang' });
+    expect(wang.total).toBe(wang.entry!.length);
+    expect(wang.total).toBeGreaterThan(0);
+    expect((await search({ _count: '2' })).total).toBeUndefined(); // more pages: counting would cost a second query
     const accurate = await search({ _count: '2', _total: 'accurate' });
     expect(accurate.total).toBe(25);
     expect(accurate.entry).toHaveLength(2);

@@ -35,6 +35,8 @@ const INDEXED_TYPES: ReadonlySet<string> = new Set(['string', 'token', 'referenc
  * never indexed; `_text`/`_content`/`_list`/`_query` need engines we do not run.
  */
 const COLUMN_PARAMS: ReadonlySet<string> = new Set(['_id', '_lastUpdated']);
+/** Resource-level parameters indexed for every type (https://hl7.org/fhir/R4/search.html#all). */
+const RESOURCE_LEVEL: ReadonlySet<string> = new Set(['_tag', '_profile', '_security', '_source']);
 const HL7_PREFIX = 'http://hl7.org/fhir/SearchParameter/';
 /**
  * `phonetic` means a phonetic match (Soundex and the like); indexing it as plain
@@ -64,6 +66,12 @@ export function getResourceSearchParams(resourceType: string): ResourceSearchPar
     // @medplum/core adds its own parameters (_project, _compartment...): keep only standard R4 ones.
     if (!definition.url?.startsWith(HL7_PREFIX)) continue;
     byCode.set(code, prepareParam(resourceType, code, definition));
+  }
+  // Parameters defined on Resource (meta.tag, meta.profile...) are not listed per type: add them to each type.
+  for (const [code, definition] of Object.entries(getSearchParameters('Resource') ?? {})) {
+    if (!RESOURCE_LEVEL.has(code) || byCode.has(code) || !definition.expression) continue;
+    const narrowed = { ...definition, expression: definition.expression.replace(/^Resource\./, `${resourceType}.`) };
+    byCode.set(code, prepareParam(resourceType, code, narrowed));
   }
   const indexed = [...byCode.values()].filter(
     (p) => INDEXED_TYPES.has(p.type) && !COLUMN_PARAMS.has(p.code) && p.expression !== undefined,

@@ -13,6 +13,7 @@ import type { DateValue, NumberValue, Prefix, QuantityValue, ReferenceValue, Tok
  */
 export class SqlBuilder {
   readonly params: unknown[];
+  private aliases = 0;
 
   constructor(tenantId: string, resourceType: string) {
     this.params = [tenantId, resourceType];
@@ -25,7 +26,7 @@ export class SqlBuilder {
 
   /** The WHERE clause: tenant, type, not deleted, and every filter ANDed. */
   where(filters: readonly Filter[]): string {
-    const parts = ['r.tenant_id = $1', 'r.resource_type = $2', 'NOT r.deleted', ...filters.map((f) => this.filter(f))];
+    const parts = ['r.tenant_id = $1', 'r.resource_type = $2', 'NOT r.deleted', ...filters.map((f) => this.filter(f, TOP))];
     return parts.join('\n  AND ');
   }
 
@@ -36,51 +37,107 @@ export class SqlBuilder {
     return keys.join(', ');
   }
 
-  private exists(table: string, code: string, condition: string): string {
+  private alias(prefix: string): string {
+    return `${prefix}${++this.aliases}`;
+  }
+
+  private exists(table: string, code: string | string[], condition: string, scope: Scope): string {
+    const codes = Array.isArray(code) ? `s.code = ANY(${this.bind(code)}::text[])` : `s.code = ${this.bind(code)}`;
     return (
-      `EXISTS (SELECT 1 FROM ${table} s WHERE s.tenant_id = $1 AND s.resource_type = $2 AND s.resource_id = r.id ` +
-      `AND s.code = ${this.bind(code)}${condition ? ` AND (${condition})` : ''})`
+      `EXISTS (SELECT 1 FROM ${table} s WHERE s.tenant_id = $1 AND s.resource_type = ${scope.type} AND s.resource_id = ${scope.id} ` +
+      `AND ${codes}${condition ? ` AND (${condition})` : ''})`
     );
   }
 
-  private filter(f: Filter): string {
+  /**
+   * A condition that needs the resource row itself (_id, _lastUpdated, absence
+   * of values) in a chained scope: the target must also exist and not be deleted.
+   */
+  private onRow(scope: Scope, build: (row: Scope) => string): string {
+    if (scope.row) return build(scope);
+    const r = this.alias('r');
+    const row: Scope = { type: scope.type, id: `${r}.id`, row: r };
+    return `EXISTS (SELECT 1 FROM fhir_resources ${r} WHERE ${r}.tenant_id = $1 AND ${r}.resource_type = ${scope.type} AND ${r}.id = ${scope.id} AND NOT ${r}.deleted AND ${build(row)})`;
+  }
+
+  private filter(f: Filter, scope: Scope): string {
     switch (f.kind) {
       case 'id':
-        return `r.id = ANY(${this.bind(f.values)}::text[])`;
+        return this.onRow(scope, (row) => `${row.id} = ANY(${this.bind(f.values)}::text[])`);
       case 'lastUpdated':
-        return or(f.values.map((v) => this.dateCondition(v, 'r.last_updated', 'r.last_updated')));
+        return this.onRow(scope, (row) => or(f.values.map((v) => this.dateCondition(v, `${row.row}.last_updated`, `${row.row}.last_updated`))));
       case 'missing': {
-        const probe = this.exists(f.table, f.code, '');
-        return f.missing ? `NOT ${probe}` : probe;
+        if (!f.missing) return this.exists(f.table, f.code, '', scope);
+        return this.onRow(scope, (row) => `NOT ${this.exists(f.table, f.code, '', row)}`);
       }
       case 'string':
-        return this.exists('search_string', f.code, or(f.values.map((v) => this.stringCondition(f.modifier, v))));
+        return this.exists('search_string', f.code, or(f.values.map((v) => this.stringCondition(f.modifier, v))), scope);
       case 'token': {
-        const probe = this.exists('search_token', f.code, or(f.values.map((v) => this.tokenCondition(v))));
         // :not matches resources without any matching token, including those with no value at all.
-        return f.not ? `NOT ${probe}` : probe;
+        if (f.not) return this.onRow(scope, (row) => `NOT ${this.exists('search_token', f.code, or(f.values.map((v) => this.tokenCondition(v))), row)}`);
+        return this.exists('search_token', f.code, or(f.values.map((v) => this.tokenCondition(v))), scope);
       }
       case 'tokenText':
         return this.exists('search_token', f.code, or(f.values.map((v) => {
           const p = this.bind(`${escapeLike(v)}%`);
           // Starts-with on the whole text or on any word in it.
           return `s.text_norm LIKE ${p} OR s.text_norm LIKE '% ' || ${p}`;
-        })));
+        })), scope);
       case 'reference':
-        return this.exists('search_reference', f.code, or(f.values.map((v) => this.referenceCondition(v))));
+        return this.exists('search_reference', f.code, or(f.values.map((v) => this.referenceCondition(v))), scope);
       case 'date':
-        return this.exists('search_date', f.code, or(f.values.map((v) => this.dateCondition(v, 's.low', 's.high'))));
+        return this.exists('search_date', f.code, or(f.values.map((v) => this.dateCondition(v, 's.low', 's.high'))), scope);
       case 'number':
-        return this.exists('search_number', f.code, or(f.values.map((v) => this.numberCondition(v, 's.low', 's.high'))));
+        return this.exists('search_number', f.code, or(f.values.map((v) => this.numberCondition(v, 's.low', 's.high'))), scope);
       case 'quantity':
-        return this.exists('search_quantity', f.code, or(f.values.map((v) => this.quantityCondition(v))));
+        return this.exists('search_quantity', f.code, or(f.values.map((v) => this.quantityCondition(v))), scope);
       case 'uri':
         return this.exists('search_uri', f.code, or(f.values.map((v) => {
           if (f.modifier === 'below') return `s.value LIKE ${this.bind(`${escapeLike(v)}%`)}`;
           if (f.modifier === 'above') return `${this.bind(v)} LIKE replace(replace(replace(s.value, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'`;
           return `s.value = ${this.bind(v)}`;
-        })));
+        })), scope);
+      case 'chain':
+        return or(f.targets.map((t) => this.chain(f.code, t.type, t.filter, scope)));
+      case 'has':
+        return this.has(f.type, f.code, f.filter, scope);
+      case 'all':
+        return or(f.any.map((filters) => filters.map((inner) => this.filter(inner, scope)).join(' AND ')));
+      case 'compartment': {
+        const ref = `${f.targetType}/${f.targetId}`;
+        const condition = `s.target_id = ${this.bind(f.targetId)} AND s.target_type = ${this.bind(f.targetType)} AND s.ref = ${this.bind(ref)}`;
+        return this.exists('search_reference', f.codes, condition, scope);
+      }
     }
+  }
+
+  /**
+   * Chaining (https://hl7.org/fhir/R4/search.html#chaining): a local reference
+   * row of this resource whose target (type, id) satisfies the inner filter,
+   * which probes the target's own index rows. Only local references chain:
+   * `ref` must be exactly `Type/id`.
+   */
+  private chain(code: string, targetType: string, inner: Filter, scope: Scope): string {
+    const c = this.alias('c');
+    const type = this.bind(targetType);
+    const target: Scope = { type, id: `${c}.target_id` };
+    return (
+      `EXISTS (SELECT 1 FROM search_reference ${c} WHERE ${c}.tenant_id = $1 AND ${c}.resource_type = ${scope.type} ` +
+      `AND ${c}.resource_id = ${scope.id} AND ${c}.code = ${this.bind(code)} AND ${c}.target_type = ${type} ` +
+      `AND ${c}.ref = ${c}.target_type || '/' || ${c}.target_id AND ${this.filter(inner, target)})`
+    );
+  }
+
+  /** Reverse chaining (https://hl7.org/fhir/R4/search.html#has): a `type` resource refers here through `code` and matches. */
+  private has(sourceType: string, code: string, inner: Filter, scope: Scope): string {
+    const h = this.alias('h');
+    const type = this.bind(sourceType);
+    const source: Scope = { type, id: `${h}.resource_id` };
+    return (
+      `EXISTS (SELECT 1 FROM search_reference ${h} WHERE ${h}.tenant_id = $1 AND ${h}.resource_type = ${type} ` +
+      `AND ${h}.code = ${this.bind(code)} AND ${h}.target_id = ${scope.id} AND ${h}.target_type = ${scope.type} ` +
+      `AND ${h}.ref = ${h}.target_type || '/' || ${h}.target_id AND ${this.filter(inner, source)})`
+    );
   }
 
   private stringCondition(modifier: 'starts' | 'exact' | 'contains', value: string): string {
@@ -165,6 +222,15 @@ export class SqlBuilder {
   }
 }
 
+/** Where a filter applies: the resource type and id expressions, and the fhir_resources alias when there is one. */
+interface Scope {
+  type: string;
+  id: string;
+  row?: string;
+}
+
+const TOP: Scope = { type: '$2', id: 'r.id', row: 'r' };
+
 const SORT_COLUMN: Record<string, [string, string]> = {
   search_string: ['value_norm', 'value_norm'], search_token: ['value', 'value'], search_reference: ['ref', 'ref'],
   search_date: ['low', 'high'], search_number: ['low', 'high'], search_quantity: ['value', 'value'], search_uri: ['value', 'value'],
@@ -189,5 +255,6 @@ function rangeCondition(prefix: Prefix, lo: string, hi: string, sl: () => string
 }
 
 function or(conditions: string[]): string {
-  return conditions.length === 1 ? conditions[0]! : conditions.map((c) => `(${c})`).join(' OR ');
+  // Parenthesised as a whole: the result is ANDed with other conditions.
+  return conditions.length === 1 ? conditions[0]! : `(${conditions.map((c) => `(${c})`).join(' OR ')})`;
 }

@@ -52,7 +52,7 @@ export function splitOr(value: string): string[] {
 }
 
 /** Splits on a separator not preceded by a backslash; escapes stay in the parts (undone by unescapeValue). */
-function splitUnescaped(value: string, separator: string): string[] {
+export function splitUnescaped(value: string, separator: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < value.length; i++) {

@@ -3,7 +3,11 @@ import { buildOutcome } from '../../../fhir/outcome.js';
 import type { RequestContext } from '../../../platform/context/request-context.js';
 import { HubError } from '../../../platform/errors/index.js';
 import type { Queryable } from '../../../platform/storage/index.js';
-import { parseSearchQuery, type ParsedSearch } from './query-parser.js';
+import { getCompartmentParams } from '../compartment.js';
+import { resolveIncludes } from './include.service.js';
+import { joinedTypes } from './filter-parser.js';
+import { parseSearchQuery, type Filter, type ParsedSearch } from './query-parser.js';
+import { subsetResource } from './subsetting.js';
 import { SearchErrors } from './search-errors.js';
 import { countSearchMatches, selectSearchPage } from './search.repo.js';
 
@@ -15,6 +19,12 @@ export interface SearchOptions {
   maxPageSize: number;
   /** Strict handling (Prefer: handling=strict): unknown parameters are a 400. */
   strict?: boolean;
+  /** Whether the caller may read a type: included resources of other types are left out. */
+  canRead?: (resourceType: string) => boolean;
+  /** Throws when the caller may not search a type reached through a chain or _has (they reveal its contents). */
+  assertSearchable?: (resourceType: string) => void;
+  /** Compartment search (`Patient/123/Observation`): only resources in that compartment. */
+  compartment?: { type: string; id: string };
 }
 
 /**
@@ -26,6 +36,8 @@ export interface SearchOptions {
  * costs as much as the search itself on large results, and R4 lets the
  * server omit it. Unknown parameters are ignored and reported in an
  * OperationOutcome entry (search.mode `outcome`) unless `options.strict`.
+ * `_include` / `_revinclude` add entries with search.mode `include`;
+ * `_summary` / `_elements` reduce the matches and tag them SUBSETTED.
  */
 export async function searchResources(
   db: Queryable,
@@ -35,7 +47,9 @@ export async function searchResources(
   options: SearchOptions,
 ): Promise<Bundle> {
   const base = `${ctx.baseUrl.replace(/\/+$/, '')}/fhir`;
-  const search = parseSearchQuery(resourceType, query, { ...options, baseUrl: ctx.baseUrl });
+  const compartmentFilter = options.compartment ? [buildCompartmentFilter(options.compartment, resourceType)] : [];
+  const search = parseSearchQuery(resourceType, query, { ...options, baseUrl: ctx.baseUrl }, compartmentFilter);
+  if (options.assertSearchable) for (const type of joinedTypes(search.filters)) options.assertSearchable(type);
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
 
   let entries: BundleEntry[] = [];
@@ -45,22 +59,40 @@ export async function searchResources(
   } else {
     const page = await selectSearchPage(db, ctx.tenantId, search);
     hasMore = page.hasMore;
+    const subsetting = { summary: search.summary, elements: search.elements };
     entries = page.resources.map((resource) => ({
       fullUrl: `${base}/${resource.resourceType}/${resource.id}`,
-      resource,
+      resource: subsetResource(resource, subsetting),
       search: { mode: 'match' },
     }));
-    if (search.total !== 'none') {
-      bundle.total = search.offset === 0 && !hasMore ? entries.length : await countSearchMatches(db, ctx.tenantId, search);
+    // A first page that holds every match knows the total for free: give it even unasked.
+    if (search.offset === 0 && !hasMore) bundle.total = entries.length;
+    else if (search.total !== 'none') bundle.total = await countSearchMatches(db, ctx.tenantId, search);
+    if (search.include.length > 0 || search.revinclude.length > 0) {
+      const included = await resolveIncludes(db, ctx.tenantId, page.resources, { include: search.include, revinclude: search.revinclude, canRead: options.canRead });
+      for (const resource of included.resources) {
+        entries.push({ fullUrl: `${base}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } });
+      }
+      search.issues.push(...included.issues);
     }
   }
 
-  bundle.link = buildLinks(`${base}/${resourceType}`, search, hasMore);
+  const path = options.compartment ? `${options.compartment.type}/${options.compartment.id}/${resourceType}` : resourceType;
+  bundle.link = buildLinks(`${base}/${path}`, search, hasMore);
   if (search.issues.length > 0) {
     entries.push({ resource: buildOutcome(search.issues), search: { mode: 'outcome' } });
   }
   if (entries.length > 0) bundle.entry = entries;
   return bundle;
+}
+
+/** The filter of a compartment search; a type outside the compartment is a 400. */
+function buildCompartmentFilter(compartment: { type: string; id: string }, resourceType: string): Filter {
+  const codes = getCompartmentParams(compartment.type, resourceType);
+  if (!codes) {
+    throw new HubError(SearchErrors.INVALID_VALUE, `${resourceType} is not in the ${compartment.type} compartment`, { expression: [resourceType] });
+  }
+  return { kind: 'compartment', codes: [...codes], targetType: compartment.type, targetId: compartment.id };
 }
 
 /** self shows only the applied parameters; next and previous move the offset (kept opaque as `_offset`). */
