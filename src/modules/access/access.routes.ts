@@ -3,7 +3,10 @@ import type { AppDeps } from '../../deps.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { ClientKeyResolver, exchangeClientCredentials, type ClientCredentialsDeps } from './client-credentials.service.js';
 import { OAuthError } from './oauth-error.js';
-import { describeIdentity, signInWithPassword } from './login.service.js';
+import { describeIdentity } from './login.service.js';
+import { peopleRoutes } from './people.routes.js';
+import { peoplePolicyFromConfig } from './session.service.js';
+import { userAdminRoutes } from './user-admin.routes.js';
 import { buildSmartConfiguration, tokenEndpointUrl } from './smart-configuration.js';
 
 export interface AccessRoutesOptions {
@@ -27,7 +30,8 @@ const tokenResponse = {
 
 /**
  * Sign-in and discovery: the SMART Backend Services token endpoint, the
- * people sign-in, the hub's public keys and the SMART configuration.
+ * people sign-in (people.routes.ts), user administration
+ * (user-admin.routes.ts), the hub's public keys and the SMART configuration.
  * Registered at the root (not under /fhir).
  */
 export const accessRoutes: FastifyPluginAsync<AccessRoutesOptions> = async (app, { deps }) => {
@@ -61,19 +65,9 @@ export const accessRoutes: FastifyPluginAsync<AccessRoutesOptions> = async (app,
     },
   );
 
-  app.post(
-    '/auth/login',
-    {
-      config: { public: true },
-      schema: {
-        tags: ['auth'],
-        summary: 'Sign a person in with username and password',
-        description: 'JSON {username, password} → a user-level access token. 401 on a wrong username or password, 429 with Retry-After after 5 failures.',
-        consumes: ['application/json'],
-      },
-    },
-    async (request, reply) => noStore(reply).send(await signInWithPassword({ db, tokens }, request.body)),
-  );
+  const people = { db, tokens, people: peoplePolicyFromConfig(config) };
+  await app.register(peopleRoutes, { people });
+  await app.register(userAdminRoutes, { people });
 
   app.get('/auth/me', { schema: { tags: ['auth'], summary: 'The identity behind the bearer token' } }, async (request) =>
     describeIdentity(db, request.ctx),

@@ -35,8 +35,9 @@ export function createAuthenticateHook(tokens: TokenService, baseUrl: string): o
         headers: { 'WWW-Authenticate': 'Bearer realm="xietong", error="invalid_request"' },
       });
     }
+    let claims;
     try {
-      const claims = await tokens.verify(match[1]);
+      claims = await tokens.verify(match[1]);
       request.ctx = TokenService.toContext(claims, String(request.id), baseUrl);
     } catch (err) {
       if (err instanceof HubError) {
@@ -46,5 +47,26 @@ export function createAuthenticateHook(tokens: TokenService, baseUrl: string): o
       }
       throw err;
     }
+    if (request.ctx.patient) assertPatientFhirRequest(request.method, request.url, request.ctx.patient.id);
   };
+}
+
+/**
+ * A patient's token carries `patient/*.rs`, which the FHIR layer's scope
+ * check alone would read as "any resource of the institution". Until the FHIR
+ * layer narrows searches to the patient's compartment, such a token reaches
+ * only its own Patient and `Patient/{id}/$everything` (the compartment) on
+ * /fhir: fail closed. The patient-facing APIs outside /fhir are unaffected.
+ */
+export function assertPatientFhirRequest(method: string, url: string, patientId: string): void {
+  const path = url.split('?')[0];
+  if (path !== '/fhir' && !path.startsWith('/fhir/')) return;
+  const own = `/fhir/Patient/${patientId}`;
+  const allowed = method === 'GET' && [own, `${own}/$everything`, `${own}/%24everything`].includes(path);
+  if (!allowed) {
+    throw new HubError(
+      AccessErrors.INSUFFICIENT_SCOPE,
+      `A patient's token reads only their own record: GET ${own} and ${own}/$everything`,
+    );
+  }
 }

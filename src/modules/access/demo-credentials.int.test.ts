@@ -32,7 +32,7 @@ function ours(lines: string[]): string {
 beforeAll(async () => {
   hub = await startTestHub();
   dataDir = mkdtempSync(join(tmpdir(), 'xietong-demo-'));
-  // Community first: the coordinator must still land at the tertiary hospital.
+  // Community first: the region-wide demo users must still land at the tertiary hospital.
   await hub.db.query('INSERT INTO institutions (id, name, kind) VALUES ($1, $2, $3), ($4, $5, $6)', [
     community.id, community.name, 'community-health-centre', tertiary.id, tertiary.name, 'tertiary-hospital',
   ]);
@@ -61,9 +61,11 @@ describe('demo credentials', () => {
     const text = lines.join('\n');
     expect(text).toContain(DEMO_PASSWORD);
     expect(text).toContain(`${tertiary.id}.doctor (clinician)`);
-    expect(text).toContain(`${tertiary.id}.coordinator (coordinator)`);
+    expect(text).toContain(`${tertiary.id}.coordinator (referral-coordinator)`);
     expect(text).toContain(`${community.id}.doctor (clinician)`);
-    expect(text).not.toContain(`${community.id}.coordinator`);
+    expect(text).toContain(`${community.id}.nurse (nurse)`);
+    expect(text).toContain(`${community.id}.coordinator (referral-coordinator)`);
+    expect(text).toContain(`${community.id}.admin (institution-admin)`);
 
     const entries = readDemoClients(dataDir);
     for (const institution of [tertiary, community]) {
@@ -85,7 +87,7 @@ describe('demo credentials', () => {
 
     const login = await hub.app.inject({ method: 'POST', url: '/auth/login', payload: { username: `${tertiary.id}.coordinator`, password: DEMO_PASSWORD } });
     expect(login.statusCode, login.body).toBe(200);
-    expect(login.json().user).toMatchObject({ roles: ['coordinator'], institution: { id: tertiary.id, name: tertiary.name } });
+    expect(login.json().user).toMatchObject({ roles: ['referral-coordinator'], institution: { id: tertiary.id, name: tertiary.name } });
   });
 
   it('is idempotent, and listDemoCredentials prints the same lines on a later start', async () => {
@@ -94,8 +96,15 @@ describe('demo credentials', () => {
     const again = await createDemoCredentials(hub.db, { dataDir, institutions: [community, tertiary], demo: true });
     expect(readDemoClients(dataDir)).toEqual(before);
     expect(readFileSync(before[0].keyFile, 'utf8')).toBe(keyBefore);
-    const users = await hub.db.query('SELECT username FROM users WHERE tenant_id = ANY($1)', [[tertiary.id, community.id]]);
-    expect(users.rows).toHaveLength(3);
+    const users = await hub.db.query('SELECT username FROM users WHERE tenant_id = ANY($1) AND username NOT LIKE $2', [[tertiary.id, community.id], 'region.%']);
+    expect(users.rows).toHaveLength(8); // doctor, nurse, coordinator, admin at each
+    const regional = await hub.db.query<{ username: string; roles: string[] }>("SELECT username, roles FROM users WHERE username LIKE 'region.%' ORDER BY username");
+    expect(regional.rows.map((r) => `${r.username}:${r.roles.join()}`)).toEqual([
+      'region.admin:regional-admin',
+      'region.analyst:regional-analyst',
+      'region.auditor:auditor',
+      'region.privacy:privacy-officer',
+    ]);
     expect(ours(await listDemoCredentials(hub.db, dataDir))).toBe(ours(again));
   });
 

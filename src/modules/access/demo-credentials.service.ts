@@ -7,6 +7,8 @@ import { findDemoClient, findInstitution, listDemoClients, updateClientJwks, typ
 import { generateClientKeyPair, registerClient } from './client.service.js';
 import { AccessErrors } from './errors.js';
 import { findUserByUsername, listDemoUsers } from './user.repo.js';
+import { hashPassword } from './password.js';
+import type { UserRole } from './role-policy.js';
 import { createUser } from './user.service.js';
 
 /**
@@ -44,7 +46,22 @@ function keyFileFor(dataDir: string, institutionId: string): string {
   return join(demoCredentialsDir(dataDir), `${institutionId.replace(/[^\w.-]/g, '_')}.jwk`);
 }
 
-/** Demo usernames derive from the institution id: `<id>.doctor`, `<id>.coordinator`. */
+/** Per institution: username suffix, role, display-name suffix. `<id>.doctor` and `<id>.coordinator` are the historical names. */
+const INSTITUTION_DEMO_USERS: ReadonlyArray<[string, UserRole, string]> = [
+  ['doctor', 'clinician', '临床医生'],
+  ['nurse', 'nurse', '护士'],
+  ['coordinator', 'referral-coordinator', '转诊协调员'],
+  ['admin', 'institution-admin', '机构管理员'],
+];
+/** Region-wide users, placed at the tertiary hospital (the consortium's lead institution). */
+const REGIONAL_DEMO_USERS: ReadonlyArray<[string, UserRole, string]> = [
+  ['region.analyst', 'regional-analyst', '区域数据分析员'],
+  ['region.privacy', 'privacy-officer', '隐私保护专员'],
+  ['region.auditor', 'auditor', '审计员'],
+  ['region.admin', 'regional-admin', '区域管理员'],
+];
+
+/** Demo usernames derive from the institution id: `<id>.doctor`, `<id>.nurse`, `<id>.coordinator`, `<id>.admin`. */
 function usernameBase(institutionId: string): string {
   const slug = institutionId.toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 48);
   return slug.length > 0 ? slug : 'inst';
@@ -106,17 +123,23 @@ async function ensureDemoClient(db: Db, dataDir: string, institution: Required<D
   return { ...entry, clientId };
 }
 
-async function ensureDemoUser(db: Db, tenantId: string, username: string, displayName: string, role: string): Promise<void> {
+async function ensureDemoUser(db: Db, tenantId: string, username: string, displayName: string, role: string, passwordHash: string): Promise<void> {
   if (await findUserByUsername(db, username)) return;
-  await createUser(db, { tenantId, username, displayName, password: DEMO_PASSWORD, roles: [role], demo: true });
+  try {
+    await createUser(db, { tenantId, username, displayName, password: DEMO_PASSWORD, passwordHash, roles: [role], demo: true });
+  } catch (err) {
+    // Another process created it meanwhile: the demo user exists, which is all we want.
+    if (!(err instanceof HubError && err.code === AccessErrors.USERNAME_TAKEN.code)) throw err;
+  }
 }
 
 /**
  * Creates (or reuses) the demo credentials for each institution: a system
  * client with `system/*.cruds` whose private key is written to
- * `<dataDir>/demo-credentials/<institution>.jwk` (mode 0600), a clinician per
- * institution and a referral coordinator at the tertiary hospital, all with
- * DEMO_PASSWORD. Idempotent. Refuses (ACCESS_DEMO_ONLY) unless `demo` is true.
+ * `<dataDir>/demo-credentials/<institution>.jwk` (mode 0600), a clinician, a
+ * nurse, a referral coordinator and an institution admin per institution, and
+ * the region-wide analyst, privacy officer, auditor and regional admin at the
+ * tertiary hospital, all with DEMO_PASSWORD. Idempotent. Refuses (ACCESS_DEMO_ONLY) unless `demo` is true.
  * Returns printable lines for the start-up banner.
  */
 export async function createDemoCredentials(
@@ -133,15 +156,18 @@ export async function createDemoCredentials(
     if (!row) throw new HubError(AccessErrors.UNKNOWN_TENANT, `No institution with id "${given.id}"`);
     institutions.push({ id: row.id, name: row.name, kind: given.kind ?? row.kind }); // the table is the source of truth for names
   }
-  const coordinatorAt = institutions.find((i) => i.kind === TERTIARY_KIND) ?? institutions[0];
+  const regionalAt = institutions.find((i) => i.kind === TERTIARY_KIND) ?? institutions[0];
   const entries = new Map(readDemoClients(options.dataDir).map((e) => [e.institutionId, e]));
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const institution of institutions) {
     entries.set(institution.id, await ensureDemoClient(db, options.dataDir, institution));
     const base = usernameBase(institution.id);
-    await ensureDemoUser(db, institution.id, `${base}.doctor`, `${institution.name} 临床医生`, 'clinician');
-    if (institution === coordinatorAt) {
-      await ensureDemoUser(db, institution.id, `${base}.coordinator`, `${institution.name} 转诊协调员`, 'coordinator');
+    for (const [suffix, role, title] of INSTITUTION_DEMO_USERS) {
+      await ensureDemoUser(db, institution.id, `${base}.${suffix}`, `${institution.name} ${title}`, role, passwordHash);
     }
+  }
+  if (regionalAt) {
+    for (const [username, role, title] of REGIONAL_DEMO_USERS) await ensureDemoUser(db, regionalAt.id, username, title, role, passwordHash);
   }
   writeDemoClients(options.dataDir, [...entries.values()]);
   return listDemoCredentials(db, options.dataDir);

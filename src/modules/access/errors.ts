@@ -23,6 +23,19 @@ export const AccessErrors = defineErrors('ACCESS', {
   LOGIN_FAILED: { status: 401, issue: 'login' },
   LOGIN_LOCKED: { status: 429, issue: 'throttled' },
   INVALID_LOGIN_REQUEST: { status: 400, issue: 'invalid' },
+  ROLE_FORBIDDEN: { status: 403, issue: 'forbidden' },
+  // Second factor (TOTP) and sign-in tickets.
+  MFA_FAILED: { status: 401, issue: 'login' },
+  MFA_TICKET_INVALID: { status: 401, issue: 'login' },
+  MFA_INVALID_REQUEST: { status: 400, issue: 'invalid' },
+  MFA_NOT_PENDING: { status: 409, issue: 'conflict' },
+  MFA_ALREADY_ENABLED: { status: 409, issue: 'conflict' },
+  MFA_ENROLMENT_REQUIRED: { status: 403, issue: 'forbidden' },
+  // Revocation (refresh failures are OAuth invalid_grant, see oauth-error.ts).
+  TOKEN_REVOKED: { status: 401, issue: 'login' },
+  // User administration.
+  USER_NOT_FOUND: { status: 404, issue: 'not-found' },
+  ROLE_NOT_GRANTABLE: { status: 403, issue: 'forbidden' },
   // Demo credentials exist only in demo mode.
   DEMO_ONLY: { status: 403, issue: 'forbidden' },
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startTestHub, type TestHub } from '../../../test/support/app.js';
 import { HubError } from '../../platform/errors/index.js';
 import { signInWithPassword, type LockoutPolicy } from './login.service.js';
+import { peoplePolicyFromConfig, type SignedIn } from './session.service.js';
 import { createUser } from './user.service.js';
 
 let hub: TestHub;
@@ -52,9 +53,9 @@ describe('POST /auth/login', () => {
     const body = response.json();
     expect(body).toMatchObject({
       token_type: 'bearer',
-      expires_in: 3600,
+      expires_in: 900,
       scope: 'user/*.cruds',
-      user: { id, username, displayName: '李医生', institution: { id: tenantId, name: '协同测试医院' }, roles: ['clinician'] },
+      user: { id, username, displayName: '李医生', institution: { id: tenantId, name: '协同测试医院' }, roles: ['clinician'], mfaEnabled: false },
     });
     const claims = await hub.deps.tokens.verify(body.access_token);
     expect(claims).toMatchObject({ tenantId, actor: { kind: 'user', id, roles: ['clinician'] }, scope: 'user/*.cruds' });
@@ -64,17 +65,18 @@ describe('POST /auth/login', () => {
     expect(me.json()).toMatchObject({ kind: 'user', id, username, displayName: '李医生', roles: ['clinician'], institution: { id: tenantId, name: '协同测试医院' } });
   });
 
-  it('gives other roles read and search only', async () => {
+  it('gives other roles the scopes of the role policy: an analyst and auditor reads the audit log only', async () => {
     const username = newUsername('analyst');
-    await createUser(hub.db, { tenantId, username, displayName: 'Analyst', password: PASSWORD, roles: ['analyst', 'auditor'] });
+    await createUser(hub.db, { tenantId, username, displayName: 'Analyst', password: PASSWORD, roles: ['regional-analyst', 'auditor'] });
     const response = await login({ username, password: PASSWORD });
     expect(response.statusCode).toBe(200);
-    expect(response.json().scope).toBe('user/*.rs');
+    expect(response.json().scope).toBe('user/AuditEvent.rs');
+    expect(response.json().user.pages).toEqual(['overview', 'analytics', 'audit', 'security']);
   });
 
   it('refuses a wrong password and an unknown user alike (401, same message)', async () => {
     const username = newUsername();
-    await createUser(hub.db, { tenantId, username, displayName: 'Someone', password: PASSWORD, roles: ['coordinator'] });
+    await createUser(hub.db, { tenantId, username, displayName: 'Someone', password: PASSWORD, roles: ['referral-coordinator'] });
     const wrong = await login({ username, password: 'not-the-password' });
     const unknown = await login({ username: newUsername('ghost'), password: PASSWORD });
     for (const response of [wrong, unknown]) {
@@ -146,27 +148,27 @@ describe('lockout over time (service, injected clock)', () => {
     const username = newUsername();
     await createUser(hub.db, { tenantId, username, displayName: 'Clock', password: PASSWORD, roles: ['clinician'] });
     const t0 = Date.now();
-    const deps = { db: hub.db, tokens: hub.deps.tokens };
-    for (let i = 0; i < 2; i++) await expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, i), policy }), 'ACCESS_LOGIN_FAILED');
-    const lockedErr = await expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, 2), policy }), 'ACCESS_LOGIN_LOCKED');
+    const deps = { db: hub.db, tokens: hub.deps.tokens, people: { ...peoplePolicyFromConfig(hub.deps.config), lockout: policy } };
+    for (let i = 0; i < 2; i++) await expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, i) }), 'ACCESS_LOGIN_FAILED');
+    const lockedErr = await expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, 2) }), 'ACCESS_LOGIN_LOCKED');
     expect(lockedErr.headers['Retry-After']).toBe('120');
-    const stillLocked = await expectHubError(signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 100), policy }), 'ACCESS_LOGIN_LOCKED');
+    const stillLocked = await expectHubError(signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 100) }), 'ACCESS_LOGIN_LOCKED');
     expect(stillLocked.headers['Retry-After']).toBe('22');
-    const ok = await signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 123), policy });
-    expect(ok.user.username).toBe(username);
+    const ok = await signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 123) });
+    expect((ok as SignedIn).user.username).toBe(username);
   });
 
   it('forgets failures older than the window, and a success resets the count', async () => {
     const username = newUsername();
     await createUser(hub.db, { tenantId, username, displayName: 'Window', password: PASSWORD, roles: ['clinician'] });
     const t0 = Date.now();
-    const deps = { db: hub.db, tokens: hub.deps.tokens };
-    const fail = (s: number) => expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, s), policy }), 'ACCESS_LOGIN_FAILED');
+    const deps = { db: hub.db, tokens: hub.deps.tokens, people: { ...peoplePolicyFromConfig(hub.deps.config), lockout: policy } };
+    const fail = (s: number) => expectHubError(signInWithPassword(deps, { username, password: 'x' }, { now: at(t0, s) }), 'ACCESS_LOGIN_FAILED');
     await fail(0);
     await fail(1);
     await fail(100); // the first two fell out of the 60 s window
     await fail(101);
-    await signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 102), policy });
+    await signInWithPassword(deps, { username, password: PASSWORD }, { now: at(t0, 102) });
     await fail(103);
     await fail(104); // only 2 since the success
   });

@@ -4,6 +4,7 @@ import type { Actor, RequestContext } from '../../platform/context/request-conte
 import { HubError } from '../../platform/errors/index.js';
 import type { Db } from '../../platform/storage/index.js';
 import { AccessErrors } from './errors.js';
+import { RevocationList } from './revocation-list.js';
 import { parseScopes } from './scopes.js';
 import { findActiveSigningKey, insertSigningKey } from './token.repo.js';
 
@@ -15,6 +16,13 @@ export interface TokenClaims {
   actor: Actor;
   scope: string;
   purposeOfUse?: string;
+  /** The Patient a person with role `patient` is (claim `patient`). */
+  patient?: { tenantId: string; id: string };
+  /** Sign-in session (refresh family) the token belongs to (claim `sid`); logout revokes it. */
+  sessionId?: string;
+  /** Set by verify: the token's id and expiry (epoch seconds), so logout can revoke exactly this token. */
+  jti?: string;
+  expiresAt?: number;
 }
 
 export interface IssuedToken {
@@ -38,6 +46,8 @@ export class TokenService {
     private readonly privateKey: CryptoKey,
     private readonly publicKey: CryptoKey,
     readonly publicJwk: JWK,
+    /** Revoked tokens and sessions (logout, reuse of a rotated refresh token, disabled users). */
+    readonly revocations: RevocationList,
   ) {}
 
   private readonly cache = new Map<string, { claims: TokenClaims; exp: number }>();
@@ -53,7 +63,7 @@ export class TokenService {
     }
     const privateKey = (await importJWK(row.private_jwk as JWK, ALG)) as CryptoKey;
     const publicKey = (await importJWK(row.public_jwk as JWK, ALG)) as CryptoKey;
-    return new TokenService(issuer, ttlSeconds, row.kid, privateKey, publicKey, row.public_jwk as JWK);
+    return new TokenService(issuer, ttlSeconds, row.kid, privateKey, publicKey, row.public_jwk as JWK, new RevocationList(db));
   }
 
   /** Issues an access token for a tenant and actor with the given scope string. */
@@ -63,6 +73,8 @@ export class TokenService {
       tenant: claims.tenantId,
       act: { kind: claims.actor.kind, display: claims.actor.display, roles: claims.actor.roles },
       ...(claims.purposeOfUse ? { pou: claims.purposeOfUse } : {}),
+      ...(claims.patient ? { patient: { tenant: claims.patient.tenantId, id: claims.patient.id } } : {}),
+      ...(claims.sessionId ? { sid: claims.sessionId } : {}),
     })
       .setProtectedHeader({ alg: ALG, kid: this.kid, typ: 'at+jwt' })
       .setIssuer(this.issuer)
@@ -75,8 +87,16 @@ export class TokenService {
     return { access_token: token, token_type: 'bearer', expires_in: ttlSeconds, scope: claims.scope };
   }
 
-  /** Verifies a bearer token and returns its claims; throws 401 HubErrors. */
+  /** Verifies a bearer token and returns its claims; throws 401 HubErrors (also for a revoked token). */
   async verify(token: string): Promise<TokenClaims> {
+    const claims = await this.verifySignature(token);
+    if (await this.revocations.isRevoked(claims.jti, claims.sessionId)) {
+      throw new HubError(AccessErrors.TOKEN_REVOKED, 'Access token has been revoked (signed out)');
+    }
+    return claims;
+  }
+
+  private async verifySignature(token: string): Promise<TokenClaims> {
     const now = Math.floor(Date.now() / 1000);
     const cached = this.cache.get(token);
     if (cached) {
@@ -94,6 +114,10 @@ export class TokenService {
         actor: { kind: act.kind === 'user' ? 'user' : 'system', id: payload.sub, display: act.display, roles: act.roles },
         scope: payload.scope,
         purposeOfUse: typeof payload.pou === 'string' ? payload.pou : undefined,
+        patient: readPatientClaim(payload.patient),
+        sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+        jti: payload.jti,
+        expiresAt: payload.exp,
       };
       if (this.cache.size >= VERIFY_CACHE_MAX) this.cache.clear();
       this.cache.set(token, { claims, exp: payload.exp ?? now });
@@ -113,7 +137,14 @@ export class TokenService {
       scopes: parseScopes(claims.scope),
       requestId,
       purposeOfUse: claims.purposeOfUse,
+      ...(claims.patient ? { patient: claims.patient } : {}),
       baseUrl,
     };
   }
+}
+
+function readPatientClaim(value: unknown): TokenClaims['patient'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { tenant, id } = value as { tenant?: unknown; id?: unknown };
+  return typeof tenant === 'string' && typeof id === 'string' ? { tenantId: tenant, id } : undefined;
 }

@@ -4,11 +4,10 @@ import type { Queryable } from '../../platform/storage/index.js';
 import { findInstitution } from './client.repo.js';
 import { AccessErrors } from './errors.js';
 import { hashPassword } from './password.js';
-import { insertUser } from './user.repo.js';
+import { USER_ROLES } from './role-policy.js';
+import { insertUser, patientExists } from './user.repo.js';
 
-/** Roles a person can hold (DESIGN.md, "Who uses it"). */
-export const USER_ROLES = ['clinician', 'coordinator', 'admin', 'analyst', 'auditor'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+export { USER_ROLES, scopesForRoles, type UserRole } from './role-policy.js';
 
 const USERNAME_RE = /^[a-z0-9][a-z0-9._@-]{2,63}$/;
 export const MIN_PASSWORD_LENGTH = 8;
@@ -22,20 +21,15 @@ export interface CreateUserInput {
   password: string;
   roles: readonly string[];
   demo?: boolean;
+  /** Required with role `patient` (and only then): the Patient record, in `tenantId`, this person is. */
+  patientId?: string;
+  /** A ready scrypt hash of `password` (demo users share one password, so it is hashed once). */
+  passwordHash?: string;
 }
 
 /** Usernames are case-insensitive: stored and looked up lower-case, NFKC-normalised. */
 export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toLowerCase();
-}
-
-/**
- * SMART user-level scopes a person's roles grant. For now clinicians may
- * create, read, update, delete and search; every other role reads and searches.
- * Governed sharing (consent, purpose of use) will narrow this further.
- */
-export function scopesForRoles(roles: readonly string[]): string {
-  return roles.includes('clinician') ? 'user/*.cruds' : 'user/*.rs';
 }
 
 function invalid(message: string, field: string): HubError {
@@ -63,15 +57,25 @@ export async function createUser(db: Queryable, input: CreateUserInput): Promise
   if (typeof input.tenantId !== 'string' || !(await findInstitution(db, input.tenantId))) {
     throw new HubError(AccessErrors.UNKNOWN_TENANT, `No institution with id "${String(input.tenantId)}"`, { expression: ['tenantId'] });
   }
+  const isPatient = input.roles.includes('patient');
+  if (isPatient && input.roles.length > 1) throw invalid('The role patient cannot be combined with staff roles', 'roles');
+  if (isPatient !== (input.patientId !== undefined)) {
+    throw invalid(isPatient ? 'A user with role patient must name their Patient record (patientId)' : 'patientId is only for the role patient', 'patientId');
+  }
+  if (isPatient && (typeof input.patientId !== 'string' || !(await patientExists(db, input.tenantId, input.patientId)))) {
+    throw invalid(`No Patient/${String(input.patientId)} in institution ${input.tenantId}`, 'patientId');
+  }
   const id = randomUUID();
   const inserted = await insertUser(db, {
     tenant_id: input.tenantId,
     id,
     username,
     display_name: displayName,
-    password_hash: await hashPassword(input.password),
+    password_hash: input.passwordHash ?? (await hashPassword(input.password)),
     roles: [...new Set(input.roles)],
     demo: input.demo ?? false,
+    patient_tenant_id: isPatient ? input.tenantId : null,
+    patient_id: isPatient ? (input.patientId ?? null) : null,
   });
   if (!inserted) throw new HubError(AccessErrors.USERNAME_TAKEN, `The username "${username}" is already taken`, { expression: ['username'] });
   return { id, username };

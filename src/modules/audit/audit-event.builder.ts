@@ -50,6 +50,8 @@ export interface AuditEventInput {
   purposeOfUse?: string;
   /** The Patient whose record was touched (id in this hub). */
   patientId?: string;
+  /** The institution holding that Patient record, when it is not `tenantId` (cross-institution access). */
+  patientTenantId?: string;
   /** The resources touched. */
   resources?: ReadonlyArray<{ type: string; id: string; versionId?: string }>;
   /** The query string of a search, kept verbatim (base64 in entity.query). */
@@ -89,7 +91,10 @@ function buildAgents(input: AuditEventInput): AuditEventAgent[] {
 function buildEntities(input: AuditEventInput): AuditEventEntity[] {
   const entities: AuditEventEntity[] = [];
   if (input.patientId) {
-    entities.push({ what: { reference: `Patient/${input.patientId}` }, type: coding(ENTITY_TYPE, '1', 'Person'), role: coding(OBJECT_ROLE, '1', 'Patient') });
+    const patient: AuditEventEntity = { what: { reference: `Patient/${input.patientId}` }, type: coding(ENTITY_TYPE, '1', 'Person'), role: coding(OBJECT_ROLE, '1', 'Patient') };
+    // Patient ids are unique only within an institution: name the holder when it is another one.
+    if (input.patientTenantId && input.patientTenantId !== input.tenantId) patient.detail = [{ type: 'patient-tenant', valueString: input.patientTenantId }];
+    entities.push(patient);
   }
   for (const resource of input.resources ?? []) {
     const reference = `${resource.type}/${resource.id}${resource.versionId ? `/_history/${resource.versionId}` : ''}`;

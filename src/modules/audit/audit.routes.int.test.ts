@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startTestHub, type TestHub, type TestTenant } from '../../../test/support/app.js';
 import { testEngine } from '../../../test/support/db.js';
+import { createAuthenticateHook } from '../access/index.js';
 import { installContentTypes } from '../../platform/http/content-types.js';
 import { installErrorHandling } from '../../platform/http/error-handler.js';
 import { appendAuditEvents } from './append.service.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   app = Fastify();
   installContentTypes(app);
   installErrorHandling(app);
-  await app.register(auditPlugin, { prefix: '/audit', deps: hub.deps });
+  await app.register(auditPlugin, { prefix: '/audit', deps: hub.deps, authenticate: createAuthenticateHook(hub.deps.tokens, hub.deps.config.baseUrl) });
   await app.ready();
   tenant = await createTestTenant(hub);
 });

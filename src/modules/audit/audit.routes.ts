@@ -1,13 +1,19 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { AppDeps } from '../../deps.js';
 import { HubError } from '../../platform/errors/index.js';
-import { createAuthenticateHook } from '../access/index.js';
 import { AuditErrors } from './errors.js';
+import { privacyRoutes } from './privacy.routes.js';
 import { proveConsistency, proveInclusion } from './proof.service.js';
 import { listAuditPublicJwks, readLatestTreeHead, signTreeHead, treeHeadCheckpoint, type SignedTreeHead } from './tree-head.service.js';
 
 export interface AuditPluginOptions {
   deps: AppDeps;
+  /**
+   * The access module's authenticate hook (createAuthenticateHook). Passed in
+   * rather than imported: access records its own events through audit, so
+   * audit must not import access (no import cycle).
+   */
+  authenticate: onRequestHookHandler;
 }
 
 /** Wire form of a signed tree head; binary values in base64 as in RFC 6962 §4.3 get-sth. */
@@ -50,10 +56,12 @@ async function latestHeadOrThrow(deps: AppDeps): Promise<SignedTreeHead> {
  * (the reads of RFC 9162 §5, in JSON). Mounted at /audit. Every route needs
  * a token; only the public keys are open, so anyone can check a head.
  */
-export const auditPlugin: FastifyPluginAsync<AuditPluginOptions> = async (app, { deps }) => {
-  app.addHook('onRequest', createAuthenticateHook(deps.tokens, deps.config.baseUrl));
+export const auditPlugin: FastifyPluginAsync<AuditPluginOptions> = async (app, { deps, authenticate }) => {
+  app.addHook('onRequest', authenticate);
 
   app.get('/keys', { config: { public: true } }, async () => listAuditPublicJwks(deps.db));
+
+  await app.register(privacyRoutes, { deps });
 
   app.get('/tree-head', async () => toWire(await latestHeadOrThrow(deps)));
 

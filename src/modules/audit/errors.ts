@@ -9,4 +9,7 @@ export const AuditErrors = defineErrors('AUDIT', {
   INVALID_EVENT: { status: 400, issue: 'invalid' },
   INVALID_LOG_ID: { status: 400, issue: 'invalid' },
   STORAGE_INCONSISTENT: { status: 500, issue: 'exception' },
+  ALERT_NOT_FOUND: { status: 404, issue: 'not-found' },
+  ALERT_ALREADY_RESOLVED: { status: 409, issue: 'conflict' },
+  ROLE_FORBIDDEN: { status: 403, issue: 'forbidden' },
 });

@@ -20,3 +20,9 @@ export { encodeLeaf, decodeLeafHeader, decodeLeafEvent, LEAF_FORMAT } from './le
 export { hashLeaf, hashChildren, EMPTY_ROOT } from './merkle/hasher.js';
 export { verifyInclusion, verifyConsistency, rootFromInclusionProof } from './merkle/verify.js';
 export { MemoryMerkleTree } from './merkle/memory-tree.js';
+export { recordAccess, recordAccesses, auditFhirInteraction, auditFhirInteractions, fhirAccessRecord, buildQueuedAudit, type AccessRecord, type FhirInteraction } from './audit-queue.service.js';
+export { AuditRecorder, type AuditRecorderOptions } from './audit-recorder.js';
+export { drainAuditQueue, sequenceAuditBatch, startAuditSequencer, type AuditSequencer, type SequencerOptions } from './audit-sequencer.service.js';
+export { searchAccessLog, listAccessesToPatient } from './access-log.service.js';
+export type { AccessLogEntry } from './access-log.repo.js';
+export { detectAnomalies, listAlerts, resolveAlert, DEFAULT_THRESHOLDS, type AnomalyThresholds } from './anomaly.service.js';

@@ -1,0 +1,125 @@
+import type { RequestContext } from '../../platform/context/request-context.js';
+import type { Queryable } from '../../platform/storage/index.js';
+import { buildAuditEvent } from './audit-event.builder.js';
+import { insertQueued, type QueuedAudit } from './audit-queue.repo.js';
+
+/** What happened, in the words of the code that did it. */
+export interface AccessRecord {
+  /** C create, R read/search, U update, D delete, E execute (operations, sign-in, break-the-glass, consent changes). */
+  action: 'C' | 'R' | 'U' | 'D' | 'E';
+  /** A RESTful interaction (read, search-type, …) or an operation name (login, break-glass, consent-grant, $regional-record). */
+  subtype: string;
+  /** The Patient record touched, with the institution holding it. */
+  patient?: { tenantId: string; id: string };
+  resources?: ReadonlyArray<{ type: string; id: string; versionId?: string }>;
+  /** success, or the AuditEvent outcome code: 4 denied / bad request, 8 serious failure. */
+  outcome: 'success' | 'denied' | 'failure';
+  /** A short human text (the decision's reason, the failure); kept in outcomeDesc. */
+  detail?: string;
+  /** The access decision's basis (own-institution, consent, break-glass, …), indexed for search and baselines. */
+  basis?: string;
+  /** Overrides ctx.purposeOfUse (break-the-glass records ETREAT). */
+  purposeOfUse?: string;
+  query?: string;
+  /** Caller IP address. */
+  network?: string;
+}
+
+const OUTCOME_CODE = { success: '0', denied: '4', failure: '8' } as const;
+
+/** Builds the queue row for an access (pure; exported for tests and batch callers). */
+export function buildQueuedAudit(ctx: RequestContext, record: AccessRecord, now = new Date()): QueuedAudit {
+  const purpose = record.purposeOfUse ?? ctx.purposeOfUse;
+  const event = buildAuditEvent({
+    tenantId: ctx.tenantId,
+    action: record.action,
+    subtype: record.subtype,
+    outcome: OUTCOME_CODE[record.outcome],
+    ...(record.detail ? { outcomeDesc: record.detail } : {}),
+    recorded: now,
+    agent: { kind: ctx.actor.kind, id: ctx.actor.id, display: ctx.actor.display, roles: ctx.actor.roles, network: record.network },
+    ...(purpose ? { purposeOfUse: purpose } : {}),
+    ...(record.patient ? { patientId: record.patient.id, patientTenantId: record.patient.tenantId } : {}),
+    resources: record.resources,
+    ...(record.query !== undefined ? { query: record.query } : {}),
+    requestId: ctx.requestId,
+  });
+  return {
+    tenantId: ctx.tenantId,
+    agentKind: ctx.actor.kind,
+    agentId: ctx.actor.id,
+    action: record.action,
+    subtype: record.subtype,
+    outcome: OUTCOME_CODE[record.outcome],
+    patientTenantId: record.patient?.tenantId ?? null,
+    patientId: record.patient?.id ?? null,
+    purpose: purpose ?? null,
+    basis: record.basis ?? null,
+    recorded: now,
+    event,
+  };
+}
+
+/**
+ * Queues an AuditEvent for an access in the caller's transaction, so it
+ * commits with the change it records (or not at all). The sequencer appends
+ * queued events to the Merkle log in queue order; requests never wait on the
+ * log's head row.
+ */
+export async function recordAccess(q: Queryable, ctx: RequestContext, record: AccessRecord): Promise<void> {
+  await insertQueued(q, [buildQueuedAudit(ctx, record)]);
+}
+
+/** Queues several accesses in one statement (a search result, a regional record). */
+export async function recordAccesses(q: Queryable, ctx: RequestContext, records: readonly AccessRecord[]): Promise<void> {
+  const now = new Date();
+  await insertQueued(q, records.map((record) => buildQueuedAudit(ctx, record, now)));
+}
+
+const FHIR_ACTIONS: Record<string, AccessRecord['action']> = {
+  read: 'R', vread: 'R', 'history-instance': 'R', 'history-type': 'R', 'history-system': 'R', 'search-type': 'R', 'search-system': 'R',
+  create: 'C', update: 'U', patch: 'U', delete: 'D', transaction: 'E', batch: 'E', operation: 'E',
+};
+
+/** One FHIR REST interaction (http://hl7.org/fhir/R4/valueset-type-restful-interaction.html) as fhir-store reports it. */
+export interface FhirInteraction {
+  interaction: string;
+  resourceType?: string;
+  id?: string;
+  versionId?: string;
+  patientId?: string;
+  query?: string;
+  outcome?: AccessRecord['outcome'];
+  detail?: string;
+  resources?: AccessRecord['resources'];
+}
+
+/** The access record of a FHIR interaction within the caller's own institution. */
+export function fhirAccessRecord(ctx: RequestContext, interaction: FhirInteraction): AccessRecord {
+  const resources = interaction.resources ?? (interaction.resourceType && interaction.id ? [{ type: interaction.resourceType, id: interaction.id, versionId: interaction.versionId }] : []);
+  return {
+    action: FHIR_ACTIONS[interaction.interaction] ?? 'E',
+    subtype: interaction.interaction,
+    outcome: interaction.outcome ?? 'success',
+    resources,
+    basis: 'own-institution',
+    ...(interaction.detail ? { detail: interaction.detail } : {}),
+    ...(interaction.patientId ? { patient: { tenantId: ctx.tenantId, id: interaction.patientId } } : {}),
+    ...(interaction.query !== undefined ? { query: interaction.query } : {}),
+  };
+}
+
+/**
+ * For fhir-store: queues the AuditEvent of one FHIR REST interaction in the
+ * interaction's own transaction. Fastify-free.
+ */
+export async function auditFhirInteraction(q: Queryable, ctx: RequestContext, interaction: FhirInteraction): Promise<void> {
+  await recordAccess(q, ctx, fhirAccessRecord(ctx, interaction));
+}
+
+/** Several interactions, possibly of different callers (a group-committed batch of creates), in one statement. */
+export async function auditFhirInteractions(q: Queryable, items: ReadonlyArray<{ ctx: RequestContext; interaction: FhirInteraction }>): Promise<void> {
+  if (items.length === 0) return;
+  const now = new Date();
+  await insertQueued(q, items.map(({ ctx, interaction }) => buildQueuedAudit(ctx, fhirAccessRecord(ctx, interaction), now)));
+}
