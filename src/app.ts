@@ -8,9 +8,12 @@ import { buildOutcome } from './fhir/outcome.js';
 import { installOps } from './platform/http/ops.js';
 import { installOpenApi } from './platform/http/openapi.js';
 import { fhirStorePlugin } from './modules/fhir-store/index.js';
-import { accessRoutes } from './modules/access/index.js';
+import { accessRoutes, breakGlassRoutes, createAuthenticateHook } from './modules/access/index.js';
+import { patientRoutes, sharingRoutes } from './modules/sharing/index.js';
 import { analyticsRoutes } from './modules/analytics/index.js';
 import { auditPlugin } from './modules/audit/index.js';
+import { identityFhirRoutes, identityReviewRoutes } from './modules/identity/index.js';
+import { referralRoutes } from './modules/referrals/index.js';
 import { webConsolePlugin } from './platform/http/web-console.js';
 
 export interface BuildAppOptions {
@@ -44,7 +47,13 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await app.register(accessRoutes, { deps });
   await app.register(fhirStorePlugin, { prefix: '/fhir', deps });
   await app.register(analyticsRoutes, { prefix: '/api', deps });
-  await app.register(auditPlugin, { prefix: '/audit', deps });
+  await app.register(identityFhirRoutes, { prefix: '/fhir', deps });
+  await app.register(identityReviewRoutes, { prefix: '/api/identity', deps });
+  await app.register(patientRoutes, { prefix: '/api/patient', deps });
+  await app.register(breakGlassRoutes, { prefix: '/api/access', deps });
+  await app.register(sharingRoutes, { prefix: '/api/sharing', deps });
+  await app.register(auditPlugin, { prefix: '/audit', deps, authenticate: createAuthenticateHook(deps.tokens, deps.config.baseUrl) });
+  await app.register(referralRoutes, { prefix: '/api/referrals', deps });
   await app.register(webConsolePlugin); // last: its catch-all GET must not shadow API routes
   return app;
 }
