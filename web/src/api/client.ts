@@ -19,26 +19,38 @@ export class ApiError extends Error {
 
 export interface SignedInUser {
   id: string;
+  username?: string;
   displayName: string;
   /** The hub sends the institution id or an {id, name} object. */
   institution: string | { id: string; name?: string };
   roles: string[];
+  /** Console pages the roles may use (the hub's role policy); absent from older hubs. */
+  pages?: string[];
+  mfaEnabled?: boolean;
 }
 
 export interface Session {
   accessToken: string;
+  /** Opaque, rotated on every use (POST /auth/refresh). */
+  refreshToken?: string;
   scope: string;
   /** Epoch milliseconds. */
   expiresAt: number;
   user: SignedInUser;
 }
 
-interface LoginResponse {
+export interface LoginResponse {
   access_token: string;
   token_type: string;
   expires_in: number;
   scope: string;
+  refresh_token?: string;
   user: SignedInUser;
+}
+
+/** Turns a token answer of /auth/login, /auth/login/mfa, /auth/mfa/confirm or /auth/refresh into a session. */
+export function toSession(res: LoginResponse): Session {
+  return { accessToken: res.access_token, refreshToken: res.refresh_token, scope: res.scope, expiresAt: Date.now() + res.expires_in * 1000, user: res.user };
 }
 
 /** Turns an OperationOutcome into one readable line: every issue's details.text (or diagnostics). */
@@ -59,7 +71,10 @@ function isOutcome(body: unknown): body is OperationOutcome {
  */
 export class HubClient {
   private session: Session | null = null;
+  private refreshing: Promise<boolean> | null = null;
   onUnauthorized: (() => void) | null = null;
+  /** Called with the new session after a refresh, so the caller can store it. */
+  onSessionRefreshed: ((session: Session) => void) | null = null;
 
   constructor(private readonly baseUrl = '') {}
 
@@ -67,7 +82,33 @@ export class HubClient {
     this.session = session;
   }
 
-  private async request<T>(method: string, path: string, options: { body?: unknown; accept?: string; auth?: boolean } = {}): Promise<T> {
+  /** Any JSON call to the hub (feature modules build their API on this). */
+  send<T>(method: string, path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+    return this.request<T>(method, path, { body, auth: options.auth });
+  }
+
+  /** Trades the refresh token for new tokens once; concurrent 401s share one refresh. */
+  private refreshSession(): Promise<boolean> {
+    const refreshToken = this.session?.refreshToken;
+    if (!refreshToken) return Promise.resolve(false);
+    this.refreshing ??= this.request<LoginResponse>('POST', '/auth/refresh', { body: { refresh_token: refreshToken }, auth: false })
+      .then((res) => {
+        this.session = toSession(res);
+        this.onSessionRefreshed?.(this.session);
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; accept?: string; auth?: boolean; retried?: boolean } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const auth = options.auth ?? true;
@@ -92,6 +133,10 @@ export class HubClient {
     if (!response.ok) {
       const outcome = isOutcome(body) ? body : undefined;
       const message = describeOutcome(outcome) ?? `HTTP ${response.status} ${response.statusText}`.trim();
+      // People's access tokens are short-lived: refresh once and retry before giving up the session.
+      if (response.status === 401 && auth && this.session && !options.retried && (await this.refreshSession())) {
+        return this.request<T>(method, path, { ...options, retried: true });
+      }
       if (response.status === 401 && auth && this.session) this.onUnauthorized?.();
       throw new ApiError(response.status, message, outcome);
     }
@@ -101,7 +146,7 @@ export class HubClient {
   /** POST /auth/login: a person's username and password for a session. */
   async login(username: string, password: string): Promise<Session> {
     const res = await this.request<LoginResponse>('POST', '/auth/login', { body: { username, password }, auth: false });
-    return { accessToken: res.access_token, scope: res.scope, expiresAt: Date.now() + res.expires_in * 1000, user: res.user };
+    return toSession(res);
   }
 
   /** GET /api/region/overview: aggregate counts for the region. */

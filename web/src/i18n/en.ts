@@ -1,7 +1,19 @@
+import { referralsMessages } from '../features/referrals/messages.js';
+import { adminMessages } from '../features/admin/messages.js';
+import { authMessages } from '../features/auth/messages.js';
+import { privacyMessages } from '../features/privacy/messages.js';
+import { consentMessages } from '../features/consent/messages.js';
+import { identityMessages } from '../features/identity/messages.js';
 import type { Messages } from './zh-CN.js';
 
 /** English. The type makes a missing or extra key a compile error. */
 export const en: Messages = {
+  ...referralsMessages.en,
+  ...authMessages.en,
+  ...adminMessages.en,
+  ...privacyMessages.en,
+  ...consentMessages.en,
+  ...identityMessages.en,
   'app.name': 'Xietong',
   'app.subtitle': 'Regional care collaboration',
   'nav.overview': 'Region overview',

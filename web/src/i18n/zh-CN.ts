@@ -1,5 +1,17 @@
+import { referralsMessages } from '../features/referrals/messages.js';
+import { adminMessages } from '../features/admin/messages.js';
+import { authMessages } from '../features/auth/messages.js';
+import { privacyMessages } from '../features/privacy/messages.js';
+import { consentMessages } from '../features/consent/messages.js';
+import { identityMessages } from '../features/identity/messages.js';
 /** Simplified Chinese, the console's default language. Every key here must exist in en.ts too. */
 export const zhCN = {
+  ...referralsMessages['zh-CN'],
+  ...authMessages['zh-CN'],
+  ...adminMessages['zh-CN'],
+  ...privacyMessages['zh-CN'],
+  ...consentMessages['zh-CN'],
+  ...identityMessages['zh-CN'],
   'app.name': '协同',
   'app.subtitle': '区域医疗协同平台',
   'nav.overview': '区域概览',

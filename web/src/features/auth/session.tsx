@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { hubClient, type Session } from '../../api/client.js';
+import { logout } from './auth-api.js';
 
 /**
  * The signed-in session lives in sessionStorage: it survives a reload of the
@@ -12,7 +13,8 @@ function readStoredSession(): Session | null {
     const raw = sessionStorage.getItem(SESSION_STORAGE_KEY);
     if (!raw) return null;
     const session = JSON.parse(raw) as Session;
-    return session.expiresAt > Date.now() ? session : null;
+    // An expired access token is still worth keeping while a refresh token can renew it.
+    return session.expiresAt > Date.now() || session.refreshToken ? session : null;
   } catch {
     return null;
   }
@@ -22,7 +24,10 @@ interface SessionValue {
   session: Session | null;
   /** Set when the hub refused the token: the sign-in page says why. */
   expired: boolean;
-  signIn(username: string, password: string): Promise<void>;
+  /** Stores a session obtained by the sign-in steps (password, second factor, enrolment). */
+  establish(session: Session): void;
+  /** Updates the signed-in user's facts (after enrolling MFA, for instance). */
+  updateUser(user: Partial<Session['user']>): void;
   signOut(): void;
 }
 
@@ -52,8 +57,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       store(null);
       setExpired(true);
     };
+    hubClient.onSessionRefreshed = (next) => store(next);
     return () => {
       hubClient.onUnauthorized = null;
+      hubClient.onSessionRefreshed = null;
     };
   }, [store]);
 
@@ -61,12 +68,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       session,
       expired,
-      async signIn(username, password) {
-        const next = await hubClient.login(username, password);
+      establish(next) {
         setExpired(false);
         store(next);
       },
+      updateUser(user) {
+        if (session) store({ ...session, user: { ...session.user, ...user } });
+      },
       signOut() {
+        void logout();
         setExpired(false);
         store(null);
       },
@@ -85,4 +95,24 @@ export function useSession(): SessionValue {
 /** The institution's display name from the login response (id or {id, name}). */
 export function describeInstitution(institution: Session['user']['institution']): string {
   return typeof institution === 'string' ? institution : (institution.name ?? institution.id);
+}
+
+/** True when the signed-in user's roles may use console page `page` (sessions from older hubs carry no list: allow). */
+export function canUsePage(session: Session | null, page: string): boolean {
+  const pages = session?.user.pages;
+  return pages === undefined || pages.includes(page);
+}
+
+/** Where a role lands after sign-in: the first page it may use (auditors and patients have no overview). */
+const LANDING: ReadonlyArray<[page: string, path: string]> = [
+  ['overview', '/'],
+  ['referrals', '/referrals'],
+  ['audit', '/audit'],
+  ['consent', '/consent'],
+  ['privacy', '/privacy'],
+  ['users', '/admin/users'],
+];
+
+export function landingPath(session: Session | null): string {
+  return LANDING.find(([page]) => canUsePage(session, page))?.[1] ?? '/account/security';
 }

@@ -1,17 +1,26 @@
 import type { ReactNode } from 'react';
 import { Link, useRouter } from '../../app/router.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { describeInstitution, useSession } from '../auth/session.js';
+import { canUsePage, describeInstitution, useSession } from '../auth/session.js';
 import { LanguageSwitch } from './language-switch.js';
+import { isSteward } from '../identity/identity-review-page.js';
 
 /** The signed-in frame: brand, navigation, who is signed in, language and sign-out. */
 export function Shell({ children }: { children: ReactNode }) {
   const { t } = useI18n();
   const { path } = useRouter();
   const { session, signOut } = useSession();
-  const nav = [
-    { to: '/', label: t('nav.overview'), active: path === '/' },
-    { to: '/patients', label: t('nav.patients'), active: path.startsWith('/patients') },
+  // `page` names the console page of the role policy (GET /auth/me pages); entries without one show for everyone.
+  const nav: Array<{ to: string; label: string; active: boolean; page?: string }> = [
+    { to: '/', label: t('nav.overview'), active: path === '/', page: 'overview' },
+    { to: '/patients', label: t('nav.patients'), active: path.startsWith('/patients'), page: 'patients' },
+    { to: '/referrals', label: t('nav.referrals'), active: path.startsWith('/referrals'), page: 'referrals' },
+    { to: '/privacy', label: t('nav.privacy'), active: path === '/privacy', page: 'privacy' },
+    { to: '/audit', label: t('nav.audit'), active: path === '/audit', page: 'audit' },
+    { to: '/consent', label: t('nav.consent'), active: path === '/consent', page: 'consent' },
+    ...(isSteward(session?.user.roles) ? [{ to: '/identity', label: t('nav.identity'), active: path.startsWith('/identity') }] : []),
+    { to: '/admin/users', label: t('nav.users'), active: path.startsWith('/admin/users'), page: 'users' },
+    { to: '/account/security', label: t('nav.security'), active: path === '/account/security', page: 'security' },
   ];
   return (
     <div className="shell">
@@ -24,7 +33,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </span>
         </Link>
         <nav className="topbar__nav">
-          {nav.map((item) => (
+          {nav.filter((item) => item.page === undefined || canUsePage(session, item.page)).map((item) => (
             <Link key={item.to} to={item.to} className={item.active ? 'nav-link nav-link--active' : 'nav-link'}>
               {item.label}
             </Link>
