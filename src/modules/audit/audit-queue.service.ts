@@ -87,7 +87,8 @@ export interface FhirInteraction {
   resourceType?: string;
   id?: string;
   versionId?: string;
-  patientId?: string;
+  /** The Patient the interaction is about, if any (null or absent: none). */
+  patientId?: string | null;
   query?: string;
   outcome?: AccessRecord['outcome'];
   detail?: string;

@@ -23,7 +23,7 @@ export function bundleInteraction(interaction: string, url: string, bundle: Bund
     interaction,
     query,
     resources,
-    ...(patientId ? { patientId } : {}),
+    patientId,
     ...(count > MAX_ENTITIES ? { detail: `${count} resources returned; the first ${MAX_ENTITIES} are named` } : {}),
   };
 }

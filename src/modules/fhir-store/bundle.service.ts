@@ -95,11 +95,6 @@ function planEntry(entry: BundleEntry, index: number, baseUrl: string): PlannedE
   return { index, method, url, entry };
 }
 
-function patientOf(resource: Resource): { patientId?: string } {
-  const patientId = findPatientId(resource);
-  return patientId ? { patientId } : {};
-}
-
 /** Runs one entry inside `tx` and returns its response entry. */
 async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, options: BundleOptions): Promise<BundleEntry> {
   const { type, id, vid, history, query } = p.url;
@@ -112,7 +107,7 @@ async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, option
       if (id && vid) {
         assertPermission(scopes, type, 'r');
         const resource = await readResourceVersion(tx, ctx, type, id, vid);
-        await auditFhirInteraction(tx, ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, ...patientOf(resource) });
+        await auditFhirInteraction(tx, ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, patientId: findPatientId(resource) });
         return { resource, response: { status: '200 OK' } };
       }
       if (id && history) {
@@ -124,7 +119,7 @@ async function executeEntry(tx: Tx, ctx: RequestContext, p: PlannedEntry, option
       if (id) {
         assertPermission(scopes, type, 'r');
         const resource = await readResource(tx, ctx, type, id);
-        await auditFhirInteraction(tx, ctx, { interaction: 'read', resourceType: type, id, versionId: resource.meta?.versionId, ...patientOf(resource) });
+        await auditFhirInteraction(tx, ctx, { interaction: 'read', resourceType: type, id, versionId: resource.meta?.versionId, patientId: findPatientId(resource) });
         return { resource, response: { status: '200 OK', etag: `W/"${resource.meta?.versionId}"` } };
       }
       assertPermission(scopes, type, 's');

@@ -10,7 +10,7 @@ import { writeSearchIndexBatch } from './search/index-writer.js';
 import { noteCommittedWrites } from './table-statistics.js';
 import { assertValidResource } from './validation.js';
 import { stampMeta } from './versioning.js';
-import { createInTx, type WriteResult } from './write.service.js';
+import { createdInteraction, createInTx, type WriteResult } from './write.service.js';
 
 interface PendingCreate {
   ctx: RequestContext;
@@ -86,28 +86,23 @@ export class CreateBatcher {
       groups.set(key, group);
     });
     await this.db.transaction(async (tx) => {
-      await insertCreatedVersions(
-        tx,
-        items.map((item, i) => ({
-          tenantId: item.ctx.tenantId,
-          resourceType: stored[i]!.resourceType,
-          id: item.id,
-          versionId: 1,
-          lastUpdated,
-          deleted: false,
-          method: 'POST' as const,
-          patientId: findPatientId(stored[i]!),
-          content: stored[i]!,
-        })),
-      );
+      const versions = items.map((item, i) => ({
+        tenantId: item.ctx.tenantId,
+        resourceType: stored[i]!.resourceType,
+        id: item.id,
+        versionId: 1,
+        lastUpdated,
+        deleted: false,
+        method: 'POST' as const,
+        patientId: findPatientId(stored[i]!),
+        content: stored[i]!,
+      }));
+      await insertCreatedVersions(tx, versions);
       for (const group of groups.values()) {
         await writeSearchIndexBatch(tx, group.tenantId, group.resources, { baseUrl: group.baseUrl, fresh: true });
       }
       // Each create's AuditEvent commits with it (one statement for the batch).
-      await auditFhirInteractions(tx, items.map((item, i) => {
-        const patientId = findPatientId(stored[i]!);
-        return { ctx: item.ctx, interaction: { interaction: 'create', resourceType: stored[i]!.resourceType, id: item.id, versionId: '1', ...(patientId ? { patientId } : {}) } };
-      }));
+      await auditFhirInteractions(tx, items.map((item, i) => ({ ctx: item.ctx, interaction: createdInteraction(versions[i]!) })));
     });
     noteCommittedWrites(this.db, items.length);
     return stored.map((resource) => ({ outcome: 'created', resource, resourceType: resource.resourceType, id: resource.id, versionId: 1, lastUpdated }));

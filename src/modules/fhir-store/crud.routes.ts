@@ -41,7 +41,7 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 'r');
     const stored = await readResourceJson(reader, request.ctx, type, id);
-    await deps.audit.record(request.ctx, { interaction: 'read', resourceType: type, id, versionId: String(stored.versionId), ...(stored.patientId ? { patientId: stored.patientId } : {}) });
+    await deps.audit.record(request.ctx, { interaction: 'read', resourceType: type, id, versionId: String(stored.versionId), patientId: stored.patientId });
     return sendStoredJson(reply, stored);
   });
 
@@ -50,8 +50,7 @@ export const crudRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, { d
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 'r');
     const resource = await readResourceVersion(db, request.ctx, type, id, vid);
-    const patientId = findPatientId(resource);
-    await deps.audit.record(request.ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, ...(patientId ? { patientId } : {}) });
+    await deps.audit.record(request.ctx, { interaction: 'vread', resourceType: type, id, versionId: vid, patientId: findPatientId(resource) });
     return sendResource(reply, resource);
   });
 

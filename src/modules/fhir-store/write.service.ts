@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../platform/context/request-context.js';
 import { HubError } from '../../platform/errors/index.js';
 import type { Db, Tx } from '../../platform/storage/index.js';
-import { auditFhirInteraction, auditFhirInteractions } from '../audit/index.js';
+import { auditFhirInteraction, auditFhirInteractions, type FhirInteraction } from '../audit/index.js';
 import { findPatientId } from './compartment.js';
 import { FhirErrors } from './errors.js';
 import { insertFirstVersions, insertOutboxEvents, selectCurrent, writeVersion, type VersionToWrite } from './resource.repo.js';
@@ -40,6 +40,7 @@ async function persist(
 ): Promise<Resource> {
   const lastUpdated = new Date();
   const stored = stampMeta(resource, id, versionId, lastUpdated);
+  const patientId = findPatientId(stored);
   await writeVersion(tx, {
     tenantId: ctx.tenantId,
     resourceType: stored.resourceType,
@@ -48,18 +49,22 @@ async function persist(
     lastUpdated,
     deleted: false,
     method,
-    patientId: findPatientId(stored),
+    patientId,
     content: stored,
   }, versionId === 1 ? 'fhir.create' : 'fhir.update');
   await writeSearchIndex(tx, ctx.tenantId, stored, { baseUrl: ctx.baseUrl, fresh: isNew });
   await noteResourceWrites(tx, 1);
   // The AuditEvent commits with the change it records, or neither does.
-  const patientId = findPatientId(stored);
   await auditFhirInteraction(tx, ctx, {
     interaction: method === 'PATCH' ? 'patch' : versionId === 1 ? 'create' : 'update',
-    resourceType: stored.resourceType, id, versionId: String(versionId), ...(patientId ? { patientId } : {}),
+    resourceType: stored.resourceType, id, versionId: String(versionId), patientId,
   });
   return stored;
+}
+
+/** The audit record of a resource's first version, from the row written for it. */
+export function createdInteraction(v: Pick<VersionToWrite, 'resourceType' | 'id' | 'patientId'>): FhirInteraction {
+  return { interaction: 'create', resourceType: v.resourceType, id: v.id, versionId: '1', patientId: v.patientId };
 }
 
 function checkIfMatch(ifMatch: string | undefined, currentVersion: number | undefined, type: string, id: string): void {
@@ -147,8 +152,7 @@ export async function deleteInTx(tx: Tx, ctx: RequestContext, type: string, id: 
     tenantId: ctx.tenantId, resourceType: type, id, versionId, lastUpdated, deleted: true, method: 'DELETE', patientId: null, content: null,
   }, 'fhir.delete');
   await deleteSearchIndex(tx, ctx.tenantId, type, id);
-  const patientId = current.content ? findPatientId(current.content) : undefined;
-  await auditFhirInteraction(tx, ctx, { interaction: 'delete', resourceType: type, id, versionId: String(versionId), ...(patientId ? { patientId } : {}) });
+  await auditFhirInteraction(tx, ctx, { interaction: 'delete', resourceType: type, id, versionId: String(versionId), patientId: current.content ? findPatientId(current.content) : null });
   return { outcome: 'deleted', resourceType: type, id, versionId, lastUpdated };
 }
 
@@ -188,12 +192,10 @@ export async function insertNewResourcesInTx(
     if (validate) assertValidResource(resource);
     return stampMeta(resource, resource.id ?? randomUUID(), 1, lastUpdated);
   });
-  await insertFirstVersions(
-    tx,
-    stored.map((r) => ({
-      tenantId, resourceType: r.resourceType, id: r.id!, versionId: 1, lastUpdated, deleted: false, method: 'POST', patientId: findPatientId(r), content: r,
-    })),
-  );
+  const versions = stored.map((r) => ({
+    tenantId, resourceType: r.resourceType, id: r.id!, versionId: 1, lastUpdated, deleted: false, method: 'POST' as const, patientId: findPatientId(r), content: r,
+  }));
+  await insertFirstVersions(tx, versions);
   await writeSearchIndexBatch(tx, tenantId, stored, { baseUrl, fresh: true });
   await noteResourceWrites(tx, stored.length);
   await insertOutboxEvents(
@@ -202,10 +204,7 @@ export async function insertNewResourcesInTx(
   );
   // A caller's creates are audited with them; trusted bulk loads (storeResourcesBulk: seeding, imports) are not per resource.
   if (audit) {
-    await auditFhirInteractions(tx, stored.map((r) => {
-      const patientId = findPatientId(r);
-      return { ctx: audit, interaction: { interaction: 'create', resourceType: r.resourceType, id: r.id!, versionId: '1', ...(patientId ? { patientId } : {}) } };
-    }));
+    await auditFhirInteractions(tx, versions.map((v) => ({ ctx: audit, interaction: createdInteraction(v) })));
   }
   return stored;
 }
