@@ -15,6 +15,8 @@ export function Shell({ children }: { children: ReactNode }) {
     { to: '/', label: t('nav.overview'), active: path === '/', page: 'overview' },
     { to: '/patients', label: t('nav.patients'), active: path.startsWith('/patients'), page: 'patients' },
     { to: '/referrals', label: t('nav.referrals'), active: path.startsWith('/referrals'), page: 'referrals' },
+    // Regional analysts see the region's referral measures (aggregates only), not the worklists.
+    { to: '/referrals/measures', label: t('nav.referralMeasures'), active: path === '/referrals/measures', page: 'analytics' },
     { to: '/privacy', label: t('nav.privacy'), active: path === '/privacy', page: 'privacy' },
     { to: '/audit', label: t('nav.audit'), active: path === '/audit', page: 'audit' },
     { to: '/consent', label: t('nav.consent'), active: path === '/consent', page: 'consent' },

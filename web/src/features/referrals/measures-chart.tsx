@@ -8,13 +8,16 @@ import type { ReferralMeasures } from './referrals-api.js';
 
 echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-/** Up / down / lateral referrals per month, stacked (each referral counted once, by its sender). */
-export function MonthlyReferralChart({ monthly }: { monthly: ReferralMeasures['monthly'] }) {
+/**
+ * Up / down / lateral referrals per month, stacked. Each referral is counted once: for the region by its sender;
+ * for one institution's view, the rows are that institution's own, as sender or as receiver (never both at once).
+ */
+export function MonthlyReferralChart({ monthly, institutionScope }: { monthly: ReferralMeasures['monthly']; institutionScope: boolean }) {
   const { t } = useI18n();
   const element = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!element.current) return;
-    const sent = monthly.filter((m) => m.role === 'sender');
+    const sent = institutionScope ? monthly : monthly.filter((m) => m.role === 'sender');
     const months = [...new Set(sent.map((m) => m.month))].sort();
     const chart = echarts.init(element.current, undefined, { renderer: 'canvas' });
     const directions = ['up', 'down', 'lateral'] as const;
@@ -33,7 +36,7 @@ export function MonthlyReferralChart({ monthly }: { monthly: ReferralMeasures['m
     const resize = () => chart.resize();
     window.addEventListener('resize', resize);
     return () => { window.removeEventListener('resize', resize); chart.dispose(); };
-  }, [monthly, t]);
+  }, [monthly, institutionScope, t]);
   return <div ref={element} className="chart" role="img" aria-label={t('referrals.measures.monthly')} />;
 }
 

@@ -55,6 +55,9 @@ export interface ReferralMeasures {
   declineReasons: Array<{ code: string; n: number; zh: string; en: string }>;
   monthly: Array<{ month: string; institution: string; name: string | null; role: 'sender' | 'receiver'; direction: string; n: number }>;
   scope: { institution?: string; region?: boolean };
+  /** The window [from, to) as instants. */
+  from: string;
+  to: string;
 }
 
 export interface NewReferral {
