@@ -36,7 +36,8 @@ interface Row {
 const COLUMNS = 'tenant_id, agent_kind, agent_id, action, subtype, outcome, patient_tenant_id, patient_id, purpose, basis, recorded';
 
 /**
- * Sequenced events from the index plus those still queued, newest first.
+ * Sequenced accesses from the index plus those still queued (a batched event
+ * counts once per access), newest first.
  * The display name comes from the AuditEvent itself (the leaf text for sequenced events).
  */
 export async function selectAccessLog(q: Queryable, f: AccessLogFilter): Promise<AccessLogEntry[]> {
@@ -64,7 +65,10 @@ export async function selectAccessLog(q: Queryable, f: AccessLogFilter): Promise
          FROM audit_access_index x JOIN audit_leaves l ON l.log_id = x.log_id AND l.seq = x.seq ${cond}
        UNION ALL
        SELECT NULL::bigint AS seq, ${COLUMNS.split(', ').map((c) => `x.${c}`).join(', ')}, x.event::text AS agent_display
-         FROM audit_queue x ${cond}
+         FROM (SELECT q.tenant_id, q.agent_kind, q.agent_id, q.action, q.subtype, q.outcome, q.purpose, q.basis, q.recorded, q.event,
+                      CASE WHEN q.accesses IS NULL THEN q.patient_tenant_id ELSE a.value->>'t' END AS patient_tenant_id,
+                      CASE WHEN q.accesses IS NULL THEN q.patient_id ELSE a.value->>'p' END AS patient_id
+                 FROM audit_queue q LEFT JOIN LATERAL jsonb_array_elements(q.accesses) AS a ON true) x ${cond}
      ) AS both_sources ORDER BY recorded DESC, seq DESC NULLS FIRST LIMIT $${params.length}`,
     params,
   );

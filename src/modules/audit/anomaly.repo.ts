@@ -7,17 +7,21 @@ export interface Candidate {
   baseline: number | null;
 }
 
-/** Local hour in China Standard Time (UTC+8, no daylight saving), without needing the tz database. */
-const LOCAL_HOUR = `extract(hour from (recorded AT TIME ZONE 'UTC') + interval '8 hours')`;
+/** Local hour in China Standard Time (UTC+8, no daylight saving) of an hourly bucket, without needing the tz database. */
+const LOCAL_HOUR = `extract(hour from (hour AT TIME ZONE 'UTC') + interval '8 hours')`;
 const OFF_HOURS = `(${LOCAL_HOUR} >= $6 OR ${LOCAL_HOUR} < $7)`;
+
+// The volume and off-hours rules read audit_agent_hours (hourly counts per agent, kept by a trigger on
+// the access index, migration 012), so a run costs the same after a day of traffic as after a minute.
+// Windows are whole UTC hours: detectAnomalies aligns them.
 
 /** Agents whose event count in [from, to) reaches max(min, factor × their mean per active hour over [historyFrom, from)). */
 export async function selectVolumeCandidates(q: Queryable, w: { from: Date; to: Date; historyFrom: Date; min: number; factor: number }): Promise<Candidate[]> {
   const hours = (w.to.getTime() - w.from.getTime()) / 3_600_000;
   const { rows } = await q.query<{ tenant_id: string; agent_id: string; n: number; baseline: number | null }>(
-    `WITH cur AS (SELECT tenant_id, agent_id, count(*)::int AS n FROM audit_access_index WHERE recorded >= $1 AND recorded < $2 GROUP BY 1, 2),
-          hist AS (SELECT agent_id, count(*)::float8 / count(DISTINCT date_trunc('hour', recorded)) AS per_hour
-                     FROM audit_access_index WHERE recorded >= $3 AND recorded < $1 GROUP BY 1)
+    `WITH cur AS (SELECT tenant_id, agent_id, sum(events)::int AS n FROM audit_agent_hours WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2),
+          hist AS (SELECT agent_id, sum(events)::float8 / count(DISTINCT hour) AS per_hour
+                     FROM audit_agent_hours WHERE hour >= $3 AND hour < $1 AND agent_id IN (SELECT agent_id FROM cur) GROUP BY 1)
      SELECT cur.tenant_id, cur.agent_id, cur.n, hist.per_hour AS baseline FROM cur LEFT JOIN hist USING (agent_id)
       WHERE cur.n >= greatest($4::float8, coalesce(hist.per_hour, 0) * $5 * $6)`,
     [w.from, w.to, w.historyFrom, w.min, w.factor, hours],
@@ -32,10 +36,10 @@ export async function selectOffHoursCandidates(
 ): Promise<Candidate[]> {
   const days = Math.max(1, (w.from.getTime() - w.historyFrom.getTime()) / 86_400_000);
   const { rows } = await q.query<{ tenant_id: string; agent_id: string; n: number; baseline: number | null }>(
-    `WITH cur AS (SELECT tenant_id, agent_id, count(*)::int AS n FROM audit_access_index
-                   WHERE recorded >= $1 AND recorded < $2 AND agent_kind = 'user' AND ${OFF_HOURS} GROUP BY 1, 2),
-          hist AS (SELECT agent_id, count(*)::float8 / $8 AS per_day FROM audit_access_index
-                   WHERE recorded >= $3 AND recorded < $1 AND agent_kind = 'user' AND ${OFF_HOURS} GROUP BY 1)
+    `WITH cur AS (SELECT tenant_id, agent_id, sum(events)::int AS n FROM audit_agent_hours
+                   WHERE hour >= $1 AND hour < $2 AND agent_kind = 'user' AND ${OFF_HOURS} GROUP BY 1, 2),
+          hist AS (SELECT agent_id, sum(events)::float8 / $8 AS per_day FROM audit_agent_hours
+                   WHERE hour >= $3 AND hour < $1 AND agent_kind = 'user' AND ${OFF_HOURS} AND agent_id IN (SELECT agent_id FROM cur) GROUP BY 1)
      SELECT cur.tenant_id, cur.agent_id, cur.n, hist.per_day AS baseline FROM cur LEFT JOIN hist USING (agent_id)
       WHERE cur.n >= greatest($4::float8, coalesce(hist.per_day, 0) * $5)`,
     [w.from, w.to, w.historyFrom, w.min, w.factor, w.startHour, w.endHour, days],
@@ -43,12 +47,18 @@ export async function selectOffHoursCandidates(
   return rows.map((r) => ({ tenantId: r.tenant_id, agentId: r.agent_id, observed: r.n, baseline: r.baseline }));
 }
 
+/** The rare kinds counted over a window; each has a partial index on the access index (migration 012). */
+const COUNTED = {
+  'no-care-relationship': `basis = 'no-care-relationship'`,
+  'break-glass': `subtype = 'break-glass'`,
+} as const;
+
 /** Agents with at least `min` events of a kind in [from, to): denials for lack of a care relationship, or break-the-glass declarations. */
-export async function selectCountCandidates(q: Queryable, w: { from: Date; to: Date; min: number; column: 'basis' | 'subtype'; value: string }): Promise<Candidate[]> {
+export async function selectCountCandidates(q: Queryable, w: { from: Date; to: Date; min: number; kind: keyof typeof COUNTED }): Promise<Candidate[]> {
   const { rows } = await q.query<{ tenant_id: string; agent_id: string; n: number }>(
     `SELECT tenant_id, agent_id, count(*)::int AS n FROM audit_access_index
-      WHERE recorded >= $1 AND recorded < $2 AND ${w.column === 'basis' ? 'basis' : 'subtype'} = $3 GROUP BY 1, 2 HAVING count(*) >= $4`,
-    [w.from, w.to, w.value, w.min],
+      WHERE recorded >= $1 AND recorded < $2 AND ${COUNTED[w.kind]} GROUP BY 1, 2 HAVING count(*) >= $3`,
+    [w.from, w.to, w.min],
   );
   return rows.map((r) => ({ tenantId: r.tenant_id, agentId: r.agent_id, observed: r.n, baseline: null }));
 }

@@ -62,9 +62,9 @@ export async function detectAnomalies(q: Queryable, options: { now?: Date; thres
     (c) => `${c.observed} accesses in one hour; usual ${c.baseline === null ? 'none (no history)' : `${c.baseline.toFixed(1)} per active hour`}`);
   push('off-hours', await selectOffHoursCandidates(q, { from, to, historyFrom, min: t.offHoursMin, factor: t.offHoursFactor, startHour: t.offHoursStart, endHour: t.offHoursEnd }), from, to,
     (c) => `${c.observed} accesses between ${t.offHoursStart}:00 and ${t.offHoursEnd}:00; usual ${c.baseline === null ? 'none' : `${c.baseline.toFixed(1)} per day`}`);
-  push('no-care-relationship', await selectCountCandidates(q, { from, to, min: t.noCareRelationshipMin, column: 'basis', value: 'no-care-relationship' }), from, to,
+  push('no-care-relationship', await selectCountCandidates(q, { from, to, min: t.noCareRelationshipMin, kind: 'no-care-relationship' }), from, to,
     (c) => `${c.observed} attempts to see records of patients the institution has no care relationship with`);
-  push('repeated-break-glass', await selectCountCandidates(q, { from: new Date(now.getTime() - DAY), to: new Date(now.getTime() + 1), min: t.breakGlassMin, column: 'subtype', value: 'break-glass' }), dayFrom, new Date(dayFrom.getTime() + DAY),
+  push('repeated-break-glass', await selectCountCandidates(q, { from: new Date(now.getTime() - DAY), to: new Date(now.getTime() + 1), min: t.breakGlassMin, kind: 'break-glass' }), dayFrom, new Date(dayFrom.getTime() + DAY),
     (c) => `${c.observed} break-the-glass declarations within 24 hours`);
 
   let created = 0;

@@ -60,7 +60,16 @@ export interface AuditEventInput {
   source?: { observer?: string; site?: string };
   /** Request id, kept in entity detail for correlation with logs. */
   requestId?: string;
+  /**
+   * Several accesses by this agent recorded in one event (a group-committed batch of reads): each
+   * names its own patient, resources, query and request id, and the top-level fields of those are
+   * ignored. Each access's entities end with its request-id entity.
+   */
+  accesses?: ReadonlyArray<AuditAccessPart>;
 }
+
+/** One access of a batched AuditEvent. */
+export type AuditAccessPart = Pick<AuditEventInput, 'patientId' | 'patientTenantId' | 'resources' | 'query' | 'requestId'>;
 
 function coding(system: string, code: string, display?: string): Coding {
   return display ? { system, code, display } : { system, code };
@@ -88,12 +97,11 @@ function buildAgents(input: AuditEventInput): AuditEventAgent[] {
   return [requestor, institution];
 }
 
-function buildEntities(input: AuditEventInput): AuditEventEntity[] {
-  const entities: AuditEventEntity[] = [];
+function buildEntities(tenantId: string, input: AuditAccessPart, entities: AuditEventEntity[]): void {
   if (input.patientId) {
     const patient: AuditEventEntity = { what: { reference: `Patient/${input.patientId}` }, type: coding(ENTITY_TYPE, '1', 'Person'), role: coding(OBJECT_ROLE, '1', 'Patient') };
     // Patient ids are unique only within an institution: name the holder when it is another one.
-    if (input.patientTenantId && input.patientTenantId !== input.tenantId) patient.detail = [{ type: 'patient-tenant', valueString: input.patientTenantId }];
+    if (input.patientTenantId && input.patientTenantId !== tenantId) patient.detail = [{ type: 'patient-tenant', valueString: input.patientTenantId }];
     entities.push(patient);
   }
   for (const resource of input.resources ?? []) {
@@ -107,7 +115,6 @@ function buildEntities(input: AuditEventInput): AuditEventEntity[] {
   if (input.requestId) {
     entities.push({ type: coding(ENTITY_TYPE, '4', 'Other'), detail: [{ type: 'request-id', valueString: input.requestId }] });
   }
-  return entities;
 }
 
 function recordedInstant(recorded: AuditEventInput['recorded']): string {
@@ -146,7 +153,8 @@ export function buildAuditEvent(input: AuditEventInput): AuditEvent {
   };
   if (input.outcomeDesc) event.outcomeDesc = input.outcomeDesc;
   if (input.purposeOfUse) event.purposeOfEvent = [{ coding: [coding(ACT_REASON, input.purposeOfUse)] }];
-  const entities = buildEntities(input);
+  const entities: AuditEventEntity[] = [];
+  for (const part of input.accesses ?? [input]) buildEntities(input.tenantId, part, entities);
   if (entities.length) event.entity = entities;
   return event;
 }

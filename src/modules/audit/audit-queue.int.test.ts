@@ -4,7 +4,7 @@ import { openTestDb } from '../../../test/support/db.js';
 import type { RequestContext } from '../../platform/context/request-context.js';
 import type { Db } from '../../platform/storage/index.js';
 import { searchAccessLog } from './access-log.service.js';
-import { recordAccess } from './audit-queue.service.js';
+import { auditFhirInteractions, recordAccess } from './audit-queue.service.js';
 import { drainAuditQueue, startAuditSequencer } from './audit-sequencer.service.js';
 import { decodeLeafEvent, decodeLeafHeader } from './leaf.js';
 import { verifyAuditLog } from './verify.service.js';
@@ -89,6 +89,53 @@ describe('audit queue and sequencer', () => {
     await expect(searchAccessLog(db, { from: 'yesterday' })).rejects.toMatchObject({ code: 'AUDIT_INVALID_PARAMETER' });
     await expect(searchAccessLog(db, { from: '2026-02-01', to: '2026-01-01' })).rejects.toMatchObject({ code: 'AUDIT_INVALID_PARAMETER' });
     await expect(searchAccessLog(db, { limit: '0' })).rejects.toMatchObject({ code: 'AUDIT_INVALID_PARAMETER' });
+    await drainAuditQueue(db);
+  });
+
+  it('batched reads share one leaf per agent and kind of access, and every access keeps its index row', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    const doctor = ctxFor(tenant, 'doc-batch');
+    const nurse = ctxFor(tenant, 'nurse-batch');
+    const reads = [0, 1, 2].map((i) => ({ ctx: { ...doctor, requestId: `req-d${i}` }, interaction: { interaction: 'read', resourceType: 'Observation', id: `o${i}`, patientId: `p${i}` } }));
+    const search = { ctx: { ...doctor, requestId: 'req-s' }, interaction: { interaction: 'search-type', query: 'code=1234-5', resources: [{ type: 'Observation', id: 'o9' }] } };
+    const nurseRead = { ctx: { ...nurse, requestId: 'req-n' }, interaction: { interaction: 'read', resourceType: 'Patient', id: 'p0', patientId: 'p0' } };
+    await auditFhirInteractions(db, [reads[0]!, search, reads[1]!, nurseRead, reads[2]!], { batch: true });
+    const queued = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_queue WHERE tenant_id = $1', [tenant]);
+    expect(queued.rows[0].n).toBe(3); // the doctor's reads, the doctor's search, the nurse's read
+    // Queued batched accesses are found per patient before the sequencer runs.
+    expect(await searchAccessLog(db, { patient: `${tenant}/p1` })).toHaveLength(1);
+    await drainAuditQueue(db);
+
+    const leaves = await db.query<{ seq: number; leaf_data: string }>(
+      `SELECT DISTINCT l.seq, l.leaf_data FROM audit_access_index x JOIN audit_leaves l ON l.log_id = x.log_id AND l.seq = x.seq WHERE x.tenant_id = $1 ORDER BY l.seq`,
+      [tenant],
+    );
+    expect(leaves.rows).toHaveLength(3);
+    const doctorEvent = decodeLeafEvent(leaves.rows[0]!.leaf_data)!;
+    expect(doctorEvent.subtype?.[0]?.code).toBe('read');
+    // Each access names its patient, its resource and its request id, in order.
+    const refs = doctorEvent.entity!.map((e) => e.what?.reference ?? e.detail?.[0]?.valueString);
+    expect(refs).toEqual(['Patient/p0', 'Observation/o0', 'req-d0', 'Patient/p1', 'Observation/o1', 'req-d1', 'Patient/p2', 'Observation/o2', 'req-d2']);
+
+    const index = await db.query<{ seq: number; part: number; patient_id: string | null; agent_id: string }>(
+      'SELECT seq, part, patient_id, agent_id FROM audit_access_index WHERE tenant_id = $1 ORDER BY seq, part', [tenant],
+    );
+    expect(index.rows.map((r) => [r.part, r.patient_id, r.agent_id])).toEqual([
+      [0, 'p0', 'doc-batch'], [1, 'p1', 'doc-batch'], [2, 'p2', 'doc-batch'], [0, null, 'doc-batch'], [0, 'p0', 'nurse-batch'],
+    ]);
+    const p0 = await searchAccessLog(db, { patient: `${tenant}/p0` });
+    expect(p0.map((e) => e.agentId).sort()).toEqual(['doc-batch', 'nurse-batch']);
+    expect(p0.find((e) => e.agentId === 'doc-batch')?.agentDisplay).toBe('王医生');
+    expect((await searchAccessLog(db, { user: 'doc-batch', institution: tenant }))).toHaveLength(4);
+    expect((await verifyAuditLog(db)).ok).toBe(true);
+  });
+
+  it('without batching, every interaction keeps its own AuditEvent', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    const ctx = ctxFor(tenant);
+    await auditFhirInteractions(db, [0, 1].map((i) => ({ ctx, interaction: { interaction: 'create', resourceType: 'Observation', id: `o${i}` } })));
+    const queued = await db.query<{ n: number; batched: number }>('SELECT count(*)::int AS n, count(accesses)::int AS batched FROM audit_queue WHERE tenant_id = $1', [tenant]);
+    expect(queued.rows[0]).toEqual({ n: 2, batched: 0 });
     await drainAuditQueue(db);
   });
 });

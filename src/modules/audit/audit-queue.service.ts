@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../platform/context/request-context.js';
 import type { Queryable } from '../../platform/storage/index.js';
-import { buildAuditEvent } from './audit-event.builder.js';
+import { buildAuditEvent, type AuditAccessPart } from './audit-event.builder.js';
 import { insertQueued, type QueuedAudit } from './audit-queue.repo.js';
 
 /** What happened, in the words of the code that did it. */
@@ -29,6 +29,30 @@ const OUTCOME_CODE = { success: '0', denied: '4', failure: '8' } as const;
 
 /** Builds the queue row for an access (pure; exported for tests and batch callers). */
 export function buildQueuedAudit(ctx: RequestContext, record: AccessRecord, now = new Date()): QueuedAudit {
+  return buildBatchedAudit([{ ctx, record }], now);
+}
+
+interface AccessOf {
+  ctx: RequestContext;
+  record: AccessRecord;
+}
+
+function accessPart({ ctx, record }: AccessOf): AuditAccessPart {
+  return {
+    ...(record.patient ? { patientId: record.patient.id, patientTenantId: record.patient.tenantId } : {}),
+    ...(record.resources ? { resources: record.resources } : {}),
+    ...(record.query !== undefined ? { query: record.query } : {}),
+    requestId: ctx.requestId,
+  };
+}
+
+/**
+ * One queue row, and one AuditEvent, for accesses that share everything but
+ * what they touched (see batchKey): the first access's agent, action and
+ * outcome; each access's patient, resources, query and request id.
+ */
+function buildBatchedAudit(parts: readonly AccessOf[], now: Date): QueuedAudit {
+  const { ctx, record } = parts[0]!;
   const purpose = record.purposeOfUse ?? ctx.purposeOfUse;
   const event = buildAuditEvent({
     tenantId: ctx.tenantId,
@@ -39,11 +63,9 @@ export function buildQueuedAudit(ctx: RequestContext, record: AccessRecord, now 
     recorded: now,
     agent: { kind: ctx.actor.kind, id: ctx.actor.id, display: ctx.actor.display, roles: ctx.actor.roles, network: record.network },
     ...(purpose ? { purposeOfUse: purpose } : {}),
-    ...(record.patient ? { patientId: record.patient.id, patientTenantId: record.patient.tenantId } : {}),
-    resources: record.resources,
-    ...(record.query !== undefined ? { query: record.query } : {}),
-    requestId: ctx.requestId,
+    accesses: parts.map(accessPart),
   });
+  const single = parts.length === 1;
   return {
     tenantId: ctx.tenantId,
     agentKind: ctx.actor.kind,
@@ -51,13 +73,48 @@ export function buildQueuedAudit(ctx: RequestContext, record: AccessRecord, now 
     action: record.action,
     subtype: record.subtype,
     outcome: OUTCOME_CODE[record.outcome],
-    patientTenantId: record.patient?.tenantId ?? null,
-    patientId: record.patient?.id ?? null,
+    patientTenantId: single ? record.patient?.tenantId ?? null : null,
+    patientId: single ? record.patient?.id ?? null : null,
     purpose: purpose ?? null,
     basis: record.basis ?? null,
     recorded: now,
+    accesses: single ? null : parts.map((p) => ({ t: p.record.patient?.tenantId ?? null, p: p.record.patient?.id ?? null })),
     event,
   };
+}
+
+/** Accesses with equal keys can share one AuditEvent: same agent, institution, purpose, interaction, outcome and basis. */
+function batchKey({ ctx, record }: AccessOf): string {
+  return JSON.stringify([
+    ctx.tenantId, ctx.actor.kind, ctx.actor.id, ctx.actor.display ?? '', ctx.actor.roles ?? [], record.purposeOfUse ?? ctx.purposeOfUse ?? '',
+    record.action, record.subtype, record.outcome, record.detail ?? '', record.basis ?? '', record.network ?? '',
+  ]);
+}
+
+/** Resources named per batched AuditEvent before a new one starts (keeps a leaf well under a megabyte). */
+const MAX_BATCHED_RESOURCES = 1000;
+
+/**
+ * Groups accesses into queue rows: one per batch key, in order of first
+ * appearance, split so that no event names more than MAX_BATCHED_RESOURCES
+ * resources. Every access keeps its own row in the access index.
+ */
+export function batchQueuedAudits(accesses: readonly AccessOf[], now = new Date()): QueuedAudit[] {
+  const open = new Map<string, { chunk: AccessOf[]; resources: number }>();
+  const chunks: AccessOf[][] = [];
+  for (const access of accesses) {
+    const key = batchKey(access);
+    const size = access.record.resources?.length ?? 0;
+    let current = open.get(key);
+    if (!current || current.resources + size > MAX_BATCHED_RESOURCES) {
+      current = { chunk: [], resources: 0 };
+      open.set(key, current);
+      chunks.push(current.chunk);
+    }
+    current.chunk.push(access);
+    current.resources += size;
+  }
+  return chunks.map((chunk) => buildBatchedAudit(chunk, now));
 }
 
 /**
@@ -118,9 +175,17 @@ export async function auditFhirInteraction(q: Queryable, ctx: RequestContext, in
   await recordAccess(q, ctx, fhirAccessRecord(ctx, interaction));
 }
 
-/** Several interactions, possibly of different callers (a group-committed batch of creates), in one statement. */
-export async function auditFhirInteractions(q: Queryable, items: ReadonlyArray<{ ctx: RequestContext; interaction: FhirInteraction }>): Promise<void> {
+/**
+ * Several interactions, possibly of different callers (a group-committed batch), in one statement:
+ * one AuditEvent per interaction, or with `batch`, one per agent and kind of interaction (batchQueuedAudits).
+ */
+export async function auditFhirInteractions(
+  q: Queryable,
+  items: ReadonlyArray<{ ctx: RequestContext; interaction: FhirInteraction }>,
+  options: { batch?: boolean } = {},
+): Promise<void> {
   if (items.length === 0) return;
   const now = new Date();
-  await insertQueued(q, items.map(({ ctx, interaction }) => buildQueuedAudit(ctx, fhirAccessRecord(ctx, interaction), now)));
+  const accesses = items.map(({ ctx, interaction }) => ({ ctx, record: fhirAccessRecord(ctx, interaction) }));
+  await insertQueued(q, options.batch ? batchQueuedAudits(accesses, now) : accesses.map((a) => buildBatchedAudit([a], now)));
 }

@@ -26,10 +26,10 @@ export class AuditRecorder {
   ) {
     this.queue = new BatchQueue(
       async (items) => {
-        await auditFhirInteractions(db, items);
+        await auditFhirInteractions(db, items, { batch: true });
         return items.map(() => true as const);
       },
-      { maxBatch: options.maxBatch ?? 128, maxInFlight: 2 },
+      { maxBatch: options.maxBatch ?? 128, maxInFlight: 4 },
     );
   }
 
