@@ -9,8 +9,8 @@ const byType = (type: string): CapabilityStatementRestResource => resources.find
 const OPTIONS = { defaultPageSize: 10, maxPageSize: 10, baseUrl: 'http://hub.test', strict: true };
 
 describe('CapabilityStatement search section', () => {
-  it('announces $everything, the Patient compartment, includes and revincludes', () => {
-    expect(byType('Patient').operation).toEqual([{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }]);
+  it('announces $everything, $match, $ihe-pix, the Patient compartment, includes and revincludes', () => {
+    expect(byType('Patient').operation?.map((o) => o.name)).toEqual(['everything', 'match', 'ihe-pix']);
     expect(byType('Observation').operation).toBeUndefined();
     expect(statement.rest![0]!.compartment).toEqual(['http://hl7.org/fhir/CompartmentDefinition/patient']);
     expect(byType('Encounter').searchInclude).toContain('Encounter:practitioner');

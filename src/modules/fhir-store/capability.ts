@@ -37,9 +37,16 @@ function describeResource(type: string): CapabilityStatementRestResource {
       { name: '_lastUpdated', type: 'date', definition: 'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated' },
       ...params,
     ],
-    operation: type === 'Patient' ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] : undefined,
+    operation: type === 'Patient' ? PATIENT_OPERATIONS : undefined,
   };
 }
+
+/** Patient operations: $everything (fhir-store), $match and $ihe-pix (the identity module's routes under /fhir). */
+const PATIENT_OPERATIONS = [
+  { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+  { name: 'match', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-match' },
+  { name: 'ihe-pix', definition: 'https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix' },
+];
 
 /** Composite parameters the hub answers (those over the resource root, search/filter-parser.ts). */
 function supportedComposites(searchable: ResourceSearchParams): { name: string; definition?: string; type: 'composite' }[] {

@@ -34,7 +34,13 @@ export const identityFhirRoutes: FastifyPluginAsync<IdentityRoutesOptions> = asy
         description: 'Returns a searchset Bundle with search.score and the match-grade extension. Own-institution Patients in full; other institutions only as a regional id.',
       } as FastifySchema,
     },
-    async (request, reply) => reply.type(FHIR_JSON).send(await matchPatients(deps.db, request.ctx, request.body)),
+    async (request, reply) => {
+      const bundle = await matchPatients(deps.db, request.ctx, request.body);
+      // The answer discloses who is in the index: audited like a search, naming the Patients returned.
+      const resources = (bundle.entry ?? []).flatMap((e) => (e.resource?.id ? [{ type: e.resource.resourceType, id: e.resource.id }] : []));
+      await deps.audit.record(request.ctx, { interaction: 'operation', query: 'Patient/$match', resources });
+      return reply.type(FHIR_JSON).send(bundle);
+    },
   );
 
   app.get<{ Querystring: PixQuery }>(
@@ -45,6 +51,18 @@ export const identityFhirRoutes: FastifyPluginAsync<IdentityRoutesOptions> = asy
         summary: 'IHE PIXm cross-reference: sourceIdentifier=system|value[&targetSystem=…] → Parameters of targetIdentifier / targetId',
       } as FastifySchema,
     },
-    async (request, reply) => reply.type(FHIR_JSON).send(await crossReference(deps.db, request.ctx, request.query ?? {})),
+    async (request, reply) => {
+      const answer = await crossReference(deps.db, request.ctx, request.query ?? {});
+      // targetId references are absolute (…/fhir/Patient/<id>), to the caller's own Patients.
+      const resources = (answer.parameter ?? []).flatMap((p) => {
+        const m = /([A-Za-z]+)\/([^/]+)$/.exec(p.valueReference?.reference ?? '');
+        return m ? [{ type: m[1]!, id: m[2]! }] : [];
+      });
+      const url = request.url;
+      await deps.audit.record(request.ctx, {
+        interaction: 'operation', query: url.slice(url.indexOf('?') + 1), resources, patientId: resources.length === 1 ? resources[0]!.id : null,
+      });
+      return reply.type(FHIR_JSON).send(answer);
+    },
   );
 };

@@ -92,6 +92,22 @@ describe('Patient/$match, Patient/$ihe-pix and relink', () => {
     expect(only.parameter).toEqual([{ name: 'targetIdentifier', valueIdentifier: { system: mrnB, value: 'B-777' } }]);
   });
 
+  it('$match and $ihe-pix are audited: the caller, the operation and the Patients disclosed', async () => {
+    const res = await pix(b, `sourceIdentifier=${encodeURIComponent(`${mrnA}|A-001`)}`);
+    expect(res.statusCode).toBe(200);
+    const matched = await match(a, { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: buildPatient({ ...person, mrn: { system: mrnA, value: 'A-001' } }) }] });
+    expect(matched.statusCode).toBe(200);
+    const { rows } = await hub.db.query<{ tenant_id: string; subtype: string; patient_id: string | null; event: { entity?: Array<{ what?: { reference?: string }; query?: string }> } }>(
+      `SELECT tenant_id, subtype, patient_id, event FROM audit_queue WHERE tenant_id = ANY($1::text[]) AND subtype = 'operation' ORDER BY id`,
+      [[a.id, b.id]],
+    );
+    const pixEvent = rows.find((r) => r.tenant_id === b.id);
+    expect(pixEvent?.patient_id).toBe(pb);
+    expect(Buffer.from(pixEvent!.event.entity!.find((e) => e.query)!.query!, 'base64').toString()).toContain('sourceIdentifier=');
+    const matchEvent = rows.find((r) => r.tenant_id === a.id);
+    expect(matchEvent?.event.entity?.map((e) => e.what?.reference)).toContain(`Patient/${pa}`);
+  });
+
   it('$ihe-pix errors: 400 without or with a malformed sourceIdentifier or an unknown system, 404 unknown patient, 403 unknown targetSystem', async () => {
     expect((await pix(a, '')).statusCode).toBe(400);
     expect((await pix(a, 'sourceIdentifier=novalue')).statusCode).toBe(400);
