@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../../platform/storage/index.js';
 import type { ParsedSearch } from './query-parser.js';
@@ -15,11 +16,31 @@ export interface SearchPage {
  * counting.
  */
 export async function selectSearchPage(db: Queryable, tenantId: string, search: ParsedSearch): Promise<SearchPage> {
-  const { text, params } = buildSearchPageSql(tenantId, search);
-  const result = await db.query<{ content: Resource }>(text, params);
+  const { text, params, driven } = buildSearchPageSql(tenantId, search);
+  const result = await db.query<{ content: Resource }>(text, params, driven ? { prepareAs: statementName(text) } : undefined);
   const rows = result.rows.map((row) => row.content);
   const hasMore = rows.length > search.count;
   return { resources: hasMore ? rows.slice(0, search.count) : rows, hasMore };
+}
+
+/** Names of the page statements kept prepared, at most MAX_PREPARED per process. */
+const prepared = new Map<string, string>();
+const MAX_PREPARED = 256;
+
+/**
+ * A prepared-statement name for a driven page query (its text depends only on
+ * the search's shape, never on values), so PostgreSQL parses it once per
+ * connection and may reuse a generic plan: the driven plan (index scan of the
+ * driver, sort, nested loop by primary key) does not depend on the values.
+ * Undefined (not prepared) once MAX_PREPARED shapes are known, so that odd
+ * searches cannot grow every connection's statement cache without bound.
+ */
+function statementName(text: string): string | undefined {
+  const known = prepared.get(text);
+  if (known || prepared.size >= MAX_PREPARED) return known;
+  const name = `search_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  prepared.set(text, name);
+  return name;
 }
 
 /** Counts every match (`_total=accurate`, `_summary=count`). */
@@ -30,12 +51,36 @@ export async function countSearchMatches(db: Queryable, tenantId: string, search
   return Number(result.rows[0]?.n ?? 0);
 }
 
-/** The SQL of the page query, for EXPLAIN in tests and benchmarks. */
-export function buildSearchPageSql(tenantId: string, search: ParsedSearch): { text: string; params: unknown[] } {
+/**
+ * The SQL of the page query (also for EXPLAIN in tests and benchmarks).
+ *
+ * In the default id order, a page is driven from its most selective-looking
+ * filter (`SqlBuilder.driver`): the distinct matching ids come sorted from that
+ * filter's covering index, are joined to `fhir_resources` by primary key, and
+ * the other filters are EXISTS probes per candidate, so the LIMIT stops after
+ * count + 1 matches. Otherwise (a `_sort`, `_id`, or no filter that can drive)
+ * the resources of the type are walked in sort order with every filter as an
+ * EXISTS probe, and the planner picks the order of the joins. `drive: false`
+ * forces that second shape (to compare the two in benchmarks).
+ */
+export function buildSearchPageSql(tenantId: string, search: ParsedSearch, options: { drive?: boolean } = {}): { text: string; params: unknown[]; driven: boolean } {
   const sql = new SqlBuilder(tenantId, search.resourceType);
+  const driver = search.sort.length === 0 && options.drive !== false ? sql.driver(search.filters) : undefined;
+  if (driver) {
+    const where = sql.where(driver.rest);
+    const limit = sql.bind(search.count + 1);
+    const offset = sql.bind(search.offset);
+    return {
+      text:
+        `SELECT r.content FROM (${driver.sql}) m\nJOIN fhir_resources r ON r.tenant_id = $1 AND r.resource_type = $2 AND r.id = m.id\n` +
+        `WHERE ${where}\nORDER BY r.id\nLIMIT ${limit} OFFSET ${offset}`,
+      params: sql.params,
+      driven: true,
+    };
+  }
   const where = sql.where(search.filters);
   const order = sql.orderBy(search.sort);
   const limit = sql.bind(search.count + 1);
   const offset = sql.bind(search.offset);
-  return { text: `SELECT r.content FROM fhir_resources r\nWHERE ${where}\nORDER BY ${order}\nLIMIT ${limit} OFFSET ${offset}`, params: sql.params };
+  return { text: `SELECT r.content FROM fhir_resources r\nWHERE ${where}\nORDER BY ${order}\nLIMIT ${limit} OFFSET ${offset}`, params: sql.params, driven: false };
 }
