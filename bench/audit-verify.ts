@@ -4,6 +4,7 @@
  * 1,000,000 leaves (verification is one linear pass, so time scales with N).
  *
  *   npx tsx bench/audit-verify.ts [--leaves 100000] [--batch 5000] [--keep]
+ *   npx tsx bench/audit-verify.ts --log bench-<uuid> [--batch 5000]   # verify a log kept by --keep again, no append
  *
  * Uses a fresh in-memory PGlite, or PostgreSQL when DATABASE_URL is set
  * (then in its own log id, so the shared database's main log is untouched;
@@ -12,7 +13,7 @@
 import '../src/platform/runtime/node-globals.js';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { parseCliArgs, flagInt } from '../src/cli/args.js';
+import { parseCliArgs, flagInt, flagString } from '../src/cli/args.js';
 import { appendAuditEvents, buildAuditEvent, signTreeHead, verifyAuditLog } from '../src/modules/audit/index.js';
 import { migrate, openPgliteDb, openPostgresDb } from '../src/platform/storage/index.js';
 
@@ -24,10 +25,11 @@ const headEvery = 10_000;
 
 const db = process.env.DATABASE_URL ? await openPostgresDb(process.env.DATABASE_URL, 4) : await openPgliteDb();
 await migrate(db);
-const logId = `bench-${randomUUID()}`;
+const keptLog = flagString(args, 'log');
+const logId = keptLog ?? `bench-${randomUUID()}`;
 
 const appendStart = performance.now();
-for (let start = 0; start < leaves; start += appendBatch) {
+for (let start = 0; !keptLog && start < leaves; start += appendBatch) {
   const events = Array.from({ length: Math.min(appendBatch, leaves - start) }, (_, k) => {
     const i = start + k;
     return buildAuditEvent({
@@ -45,7 +47,7 @@ for (let start = 0; start < leaves; start += appendBatch) {
   await appendAuditEvents(db, events, { logId });
   if ((start + appendBatch) % headEvery === 0) await signTreeHead(db, logId);
 }
-await signTreeHead(db, logId);
+if (!keptLog) await signTreeHead(db, logId);
 const appendMs = performance.now() - appendStart;
 const bytes = await db.query<{ total: number; avg: number }>(
   'SELECT sum(length(leaf_data))::bigint AS total, avg(length(leaf_data))::int AS avg FROM audit_leaves WHERE log_id = $1',
@@ -58,27 +60,29 @@ const cpu = process.cpuUsage(cpuBefore);
 // CPU time of this process: with PGlite that is all the work (the database runs in-process), and unlike
 // wall time it does not grow when other jobs share the machine. With PostgreSQL the server's share is not in it.
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-const perLeafUs = (report.durationMs * 1000) / leaves;
+const checked = report.leavesChecked;
+const perLeafUs = (report.durationMs * 1000) / checked;
 console.log(
   JSON.stringify(
     {
       engine: db.engine,
-      leaves,
+      logId,
+      leaves: checked,
       averageLeafBytes: Number(bytes.rows[0].avg),
       appendSeconds: +(appendMs / 1000).toFixed(2),
-      appendsPerSecond: Math.round(leaves / (appendMs / 1000)),
+      appendsPerSecond: keptLog ? null : Math.round(leaves / (appendMs / 1000)),
       verify: { ok: report.ok, leavesChecked: report.leavesChecked, nodesChecked: report.nodesChecked, treeHeadsChecked: report.treeHeadsChecked, seconds: report.durationMs / 1000 },
       verifyMicrosecondsPerLeaf: +perLeafUs.toFixed(1),
       extrapolatedVerifySecondsFor1M: +((perLeafUs * 1_000_000) / 1e6).toFixed(1),
       verifyProcessCpuSeconds: +cpuSeconds.toFixed(2),
-      extrapolatedProcessCpuSecondsFor1M: +((cpuSeconds * 1_000_000) / leaves).toFixed(1),
+      extrapolatedProcessCpuSecondsFor1M: +((cpuSeconds * 1_000_000) / checked).toFixed(1),
       loadAverage1m: +os.loadavg()[0].toFixed(1),
     },
     null,
     2,
   ),
 );
-if (db.engine === 'postgres' && args.flags.keep !== true) {
+if (db.engine === 'postgres' && args.flags.keep !== true && !keptLog) {
   // The shared database keeps only what tests need: drop the benchmark's own log.
   for (const table of ['audit_leaves', 'audit_nodes', 'audit_tree_heads', 'audit_logs']) {
     await db.query(`DELETE FROM ${table} WHERE log_id = $1`, [logId]);
