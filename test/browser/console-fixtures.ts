@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createUser } from '../../src/modules/access/index.js';
 import { listDemoInstitutions, seedDemoRegion } from '../../src/modules/demo-region/index.js';
 import type { Db } from '../../src/platform/storage/index.js';
+import { chromium, type Browser } from 'playwright-core';
+import type { TestHub } from '../support/app.js';
 
 /** Debian's chromium; playwright-core drives it (no bundled browser download). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -17,6 +19,20 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Serves the hub on a free loopback port and starts headless chromium; screenshots go to `screenshotDir`. */
+export async function openConsoleBrowser(hub: TestHub, screenshotDir: string): Promise<{ baseUrl: string; browser: Browser }> {
+  const baseUrl = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  mkdirSync(screenshotDir, { recursive: true });
+  return { baseUrl, browser };
+}
+
+/** afterAll of a browser test: the browser, then the hub (either may be missing if beforeAll failed). */
+export async function closeConsoleBrowser(browser: Browser | undefined, hub: TestHub | undefined): Promise<void> {
+  await browser?.close();
+  await hub?.close();
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;

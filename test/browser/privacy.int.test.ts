@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/access/index.js';
 import { detectAnomalies, drainAuditQueue } from '../../src/modules/audit/index.js';
 import { findPackageRoot } from '../../src/platform/http/web-console.js';
 import { startTestHub, type TestHub } from '../support/app.js';
 import { buildRegion, type Region } from '../support/region-fixtures.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureConsoleBuilt } from './console-fixtures.js';
+import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt } from './console-fixtures.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium && process.env.CI) throw new Error(`CI is set but ${CHROMIUM_PATH} is missing: apt-get install chromium`);
@@ -40,15 +40,10 @@ describe.skipIf(!haveChromium)(`consent, regional record, break-the-glass and th
     await createUser(hub.db, { tenantId: region.b.id, username: users.doctorB, displayName: '王医生', password, roles: ['clinician'] });
     await createUser(hub.db, { tenantId: region.c.id, username: users.nurseC, displayName: '赵护士', password, roles: ['nurse'] });
     await createUser(hub.db, { tenantId: region.a.id, username: users.officer, displayName: '隐私专员', password, roles: ['privacy-officer'] });
-    baseUrl = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    mkdirSync(screenshotDir, { recursive: true });
+    ({ baseUrl, browser } = await openConsoleBrowser(hub, screenshotDir));
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  afterAll(() => closeConsoleBrowser(browser, hub));
 
   /** Each person gets a browser context of their own, signed in once. */
   async function as(who: keyof typeof users): Promise<Page> {

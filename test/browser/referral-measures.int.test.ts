@@ -2,17 +2,17 @@
 // hub's database, then the coordinator of the simulated tertiary hospital opens the measures page. Every figure the
 // page shows must equal the measures API's answer (the response the page itself received) and the simulation's own
 // tally of its steps (bench/referral-simulation-tally.ts, which never reads the measures API or the referral tables).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runReferralSimulation, type SimulationRun } from '../../bench/referral-simulation-core.js';
 import { tallySimulation, type SimTally } from '../../bench/referral-simulation-tally.js';
 import { createUser } from '../../src/modules/access/index.js';
 import { findPackageRoot } from '../../src/platform/http/web-console.js';
 import { startTestHub, type TestHub } from '../support/app.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureConsoleBuilt } from './console-fixtures.js';
+import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt } from './console-fixtures.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium && process.env.CI) throw new Error(`CI is set but ${CHROMIUM_PATH} is missing: apt-get install chromium`);
@@ -57,15 +57,10 @@ describe.skipIf(!haveChromium)(`referral measures page against the simulation${s
     // A referral coordinator sees the measures of the referrals their own institution sent or received
     // (referral-access.ts); regional roles would also see every other test's referrals in a shared database.
     await createUser(hub.db, { tenantId: hospital.id, ...person, roles: ['referral-coordinator'] });
-    baseUrl = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    mkdirSync(screenshotDir, { recursive: true });
+    ({ baseUrl, browser } = await openConsoleBrowser(hub, screenshotDir));
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  afterAll(() => closeConsoleBrowser(browser, hub));
 
   it('the simulation ran every step through the API and produced a non-trivial month slice', () => {
     expect(run.errors).toEqual({});

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/access/index.js';
 import { findPackageRoot } from '../../src/platform/http/web-console.js';
 import { startTestHub, type TestHub } from '../support/app.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureConsoleBuilt } from './console-fixtures.js';
+import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt } from './console-fixtures.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium && process.env.CI) throw new Error(`CI is set but ${CHROMIUM_PATH} is missing: apt-get install chromium`);
@@ -79,15 +79,10 @@ describe.skipIf(!haveChromium)(`referral loop in the console${skipReason}`, () =
     doctor = await makePerson(hub, chc, ['clinician'], '王社区医生');
     coordinator = await makePerson(hub, hospital, ['referral-coordinator'], '转诊办刘');
     specialist = await makePerson(hub, hospital, ['clinician'], '陈主任');
-    baseUrl = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    mkdirSync(screenshotDir, { recursive: true });
+    ({ baseUrl, browser } = await openConsoleBrowser(hub, screenshotDir));
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-  });
+  afterAll(() => closeConsoleBrowser(browser, hub));
 
   it('the community doctor writes a referral, picking the receiver from the recommendation', async () => {
     const page = await signIn(doctor);
