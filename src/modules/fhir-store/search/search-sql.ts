@@ -15,6 +15,15 @@ import type { DateValue, NumberValue, Prefix, QuantityValue, ReferenceValue, Tok
 export class SqlBuilder {
   readonly params: unknown[];
   private aliases = 0;
+  /**
+   * Writes every EXISTS probe with `OFFSET 0`, which keeps PostgreSQL from turning it into a
+   * semi-join (simplify_EXISTS_query gives up on an OFFSET): each probe then runs per candidate
+   * row through the index table's (tenant, type, resource_id, code) index. The driven page
+   * sets it for the filters after the driver: its candidates are few and the LIMIT stops
+   * early, whereas a hashed semi-join would read every index row of the probed filter first
+   * (and, on a small table, by a Seq Scan).
+   */
+  fenceProbes = false;
 
   constructor(tenantId: string, resourceType: string) {
     this.params = [tenantId, resourceType];
@@ -46,7 +55,7 @@ export class SqlBuilder {
     const codes = Array.isArray(code) ? `s.code = ANY(${this.bind(code)}::text[])` : `s.code = ${this.bind(code)}`;
     return (
       `EXISTS (SELECT 1 FROM ${table} s WHERE s.tenant_id = $1 AND s.resource_type = ${scope.type} AND s.resource_id = ${scope.id} ` +
-      `AND ${codes}${condition ? ` AND (${condition})` : ''})`
+      `AND ${codes}${condition ? ` AND (${condition})` : ''}${this.fenceProbes ? ' OFFSET 0' : ''})`
     );
   }
 

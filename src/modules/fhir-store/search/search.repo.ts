@@ -67,6 +67,7 @@ export function buildSearchPageSql(tenantId: string, search: ParsedSearch, optio
   const sql = new SqlBuilder(tenantId, search.resourceType);
   const driver = search.sort.length === 0 && options.drive !== false ? sql.driver(search.filters) : undefined;
   if (driver) {
+    sql.fenceProbes = true;
     const where = sql.where(driver.rest);
     const limit = sql.bind(search.count + 1);
     const offset = sql.bind(search.offset);
