@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startTestHub, type TestHub, type TestTenant } from '../../../test/support/app.js';
+import { auditRowsOf } from '../../../test/support/audit.js';
 
 let hub: TestHub;
 let tenant: TestTenant;
@@ -10,21 +11,8 @@ beforeAll(async () => {
 });
 afterAll(async () => hub?.close());
 
-interface QueuedRow {
-  action: string;
-  subtype: string;
-  outcome: string;
-  patient_id: string | null;
-  event: { entity?: Array<{ what?: { reference?: string } }> };
-}
-
-async function auditRows(): Promise<QueuedRow[]> {
-  const { rows } = await hub.db.query<QueuedRow>(
-    'SELECT action, subtype, outcome, patient_id, event FROM audit_queue WHERE tenant_id = $1 ORDER BY id',
-    [tenant.id],
-  );
-  return rows;
-}
+/** This test client's audit rows (another hub on a shared database may record under the same tenant). */
+const auditRows = (agentId = `client-${tenant.id}`) => auditRowsOf(hub.db, tenant.id, agentId);
 
 const json = { 'content-type': 'application/fhir+json' };
 
@@ -63,10 +51,10 @@ describe('every FHIR interaction leaves an AuditEvent', () => {
 
   it('records a refused interaction as a denial', async () => {
     const readOnly = await hub.deps.tokens.mint({ tenantId: tenant.id, actor: { kind: 'system', id: 'reader' }, scope: 'system/Patient.rs' });
-    const before = (await auditRows()).length;
+    const before = (await auditRows('reader')).length;
     const refused = await hub.app.inject({ method: 'GET', url: '/fhir/Observation?status=final', headers: { authorization: `Bearer ${readOnly.access_token}` } });
     expect(refused.statusCode).toBe(403);
-    const rows = (await auditRows()).slice(before);
+    const rows = (await auditRows('reader')).slice(before);
     expect(rows).toHaveLength(1);
     expect(rows[0].outcome).toBe('4');
   });

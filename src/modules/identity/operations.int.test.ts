@@ -1,6 +1,7 @@
 import type { Parameters, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startTestHub, type TestHub, type TestTenant } from '../../../test/support/app.js';
+import { auditRowsOf } from '../../../test/support/audit.js';
 import { testEngine } from '../../../test/support/db.js';
 import { REGIONAL_ID_SYSTEM, RESIDENT_ID_SYSTEM } from './patient-person.js';
 import { identityCsvLines } from '../demo-region/index.js';
@@ -97,14 +98,12 @@ describe('Patient/$match, Patient/$ihe-pix and relink', () => {
     expect(res.statusCode).toBe(200);
     const matched = await match(a, { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: buildPatient({ ...person, mrn: { system: mrnA, value: 'A-001' } }) }] });
     expect(matched.statusCode).toBe(200);
-    const { rows } = await hub.db.query<{ tenant_id: string; subtype: string; patient_id: string | null; event: { entity?: Array<{ what?: { reference?: string }; query?: string }> } }>(
-      `SELECT tenant_id, subtype, patient_id, event FROM audit_queue WHERE tenant_id = ANY($1::text[]) AND subtype = 'operation' ORDER BY id`,
-      [[a.id, b.id]],
-    );
-    const pixEvent = rows.find((r) => r.tenant_id === b.id);
+    // The latest operation of each client: the two calls just made.
+    const pixEvent = (await auditRowsOf(hub.db, b.id, `client-${b.id}`, 'operation')).at(-1);
+    const matchEvent = (await auditRowsOf(hub.db, a.id, `client-${a.id}`, 'operation')).at(-1);
     expect(pixEvent?.patient_id).toBe(pb);
     expect(Buffer.from(pixEvent!.event.entity!.find((e) => e.query)!.query!, 'base64').toString()).toContain('sourceIdentifier=');
-    const matchEvent = rows.find((r) => r.tenant_id === a.id);
+    expect(matchEvent?.event.entity?.some((e) => e.query)).toBe(true);
     expect(matchEvent?.event.entity?.map((e) => e.what?.reference)).toContain(`Patient/${pa}`);
   });
 
