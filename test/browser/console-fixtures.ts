@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createUser } from '../../src/modules/access/index.js';
 import { listDemoInstitutions, seedDemoRegion } from '../../src/modules/demo-region/index.js';
 import type { Db } from '../../src/platform/storage/index.js';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestHub } from '../support/app.js';
 
 /** Debian's chromium; playwright-core drives it (no bundled browser download). */
@@ -26,6 +26,22 @@ export async function openConsoleBrowser(hub: TestHub, screenshotDir: string): P
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   mkdirSync(screenshotDir, { recursive: true });
   return { baseUrl, browser };
+}
+
+/**
+ * A new zh-CN browser context signed in to the console as `person`; page errors are pushed to `pageErrors`
+ * (tests assert it stays empty).
+ */
+export async function signInConsole(browser: Browser, baseUrl: string, person: { username: string; password: string }, pageErrors: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('用户名').fill(person.username);
+  await page.getByLabel('密码').fill(person.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByTestId('current-user').waitFor();
+  return page;
 }
 
 /** afterAll of a browser test: the browser, then the hub (either may be missing if beforeAll failed). */

@@ -12,7 +12,7 @@ import { tallySimulation, type SimTally } from '../../bench/referral-simulation-
 import { createUser } from '../../src/modules/access/index.js';
 import { findPackageRoot } from '../../src/platform/http/web-console.js';
 import { startTestHub, type TestHub } from '../support/app.js';
-import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt } from './console-fixtures.js';
+import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt, signInConsole } from './console-fixtures.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium && process.env.CI) throw new Error(`CI is set but ${CHROMIUM_PATH} is missing: apt-get install chromium`);
@@ -75,14 +75,7 @@ describe.skipIf(!haveChromium)(`referral measures page against the simulation${s
   });
 
   it('the hospital coordinator signs in and opens the measures page', async () => {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${baseUrl}/`);
-    await page.getByLabel('用户名').fill(person.username);
-    await page.getByLabel('密码').fill(person.password);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByTestId('current-user').waitFor();
+    page = await signInConsole(browser, baseUrl, person, pageErrors);
     const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/referrals/measures');
     await page.goto(`${baseUrl}/referrals/measures`);
     const answered = await response;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/modules/access/index.js';
 import { findPackageRoot } from '../../src/platform/http/web-console.js';
 import { startTestHub, type TestHub } from '../support/app.js';
-import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt } from './console-fixtures.js';
+import { CHROMIUM_PATH, closeConsoleBrowser, openConsoleBrowser, ensureConsoleBuilt, signInConsole } from './console-fixtures.js';
 
 const haveChromium = existsSync(CHROMIUM_PATH);
 if (!haveChromium && process.env.CI) throw new Error(`CI is set but ${CHROMIUM_PATH} is missing: apt-get install chromium`);
@@ -43,17 +43,7 @@ describe.skipIf(!haveChromium)(`referral loop in the console${skipReason}`, () =
   let referralUrl: string;
   const pageErrors: string[] = [];
 
-  async function signIn(person: Person): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(`${baseUrl}/`);
-    await page.getByLabel('用户名').fill(person.username);
-    await page.getByLabel('密码').fill(person.password);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByTestId('current-user').waitFor();
-    return page;
-  }
+  const signIn = (person: Person): Promise<Page> => signInConsole(browser, baseUrl, person, pageErrors);
 
   async function press(page: Page, action: string, state: string): Promise<void> {
     await page.locator(`button[data-action="${action}"]`).click();
