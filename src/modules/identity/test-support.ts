@@ -52,8 +52,9 @@ export function randomPerson(name: string, gender: 'male' | 'female' = 'male'): 
 }
 
 
-/** The same birth date with one digit of the day changed (a one-keystroke slip, never day 00 or above 28). */
+/** The same birth date with one digit of the day changed (a one-keystroke slip, never day 00 or above 28: 28 → 27, so never 29 February). */
 export function slipBirthDate(date: string): string {
   const last = Number(date.slice(9));
-  return `${date.slice(0, 9)}${last < 9 ? last + 1 : last - 1}`;
+  const up = last < 9 && date.slice(8) !== '28';
+  return `${date.slice(0, 9)}${up ? last + 1 : last - 1}`;
 }
