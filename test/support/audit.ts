@@ -23,7 +23,7 @@ export async function auditRowsOf(db: Queryable, tenantId: string, agentId: stri
          FROM audit_access_index x JOIN audit_leaves l ON l.log_id = x.log_id AND l.seq = x.seq
         WHERE x.tenant_id = $1 AND x.agent_id = $2 AND ($3::text IS NULL OR x.subtype = $3)
        UNION ALL
-       SELECT 1, id, 0, action, subtype, outcome, patient_id, event FROM audit_queue
+       SELECT 1, id, 0, action, subtype, outcome, patient_id, event::jsonb FROM audit_queue
         WHERE tenant_id = $1 AND agent_id = $2 AND ($3::text IS NULL OR subtype = $3)
      ) both_sources ORDER BY source, n, part`,
     [tenantId, agentId, subtype ?? null],

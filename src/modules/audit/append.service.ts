@@ -3,7 +3,8 @@ import { HubError } from '../../platform/errors/index.js';
 import type { Db, Tx } from '../../platform/storage/index.js';
 import { auditEventTenant } from './audit-event.builder.js';
 import { AuditErrors } from './errors.js';
-import { ID_PATTERN, encodeLeaf } from './leaf.js';
+import { canonicalJson } from './canonical-json.js';
+import { ID_PATTERN, encodeLeafText } from './leaf.js';
 import { lockLogHead, writeAppend, type NewLeaf, type NewNode } from './log.repo.js';
 import { appendToFrontier, decodeFrontier, encodeFrontier } from './merkle/compact-range.js';
 import { hashLeaf } from './merkle/hasher.js';
@@ -28,7 +29,11 @@ export function assertLogId(logId: string): void {
   if (!ID_PATTERN.test(logId)) throw new HubError(AuditErrors.INVALID_LOG_ID, `log id must match ${ID_PATTERN}`, { expression: ['logId'] });
 }
 
-function validateEvent(event: AuditEvent, position: number): string {
+/**
+ * Checks what a leaf needs of an AuditEvent (type, recorded, agent, observer, tenant tag) and
+ * returns its tenant; `position` names the event in error messages.
+ */
+export function validateAuditEvent(event: AuditEvent, position: number): string {
   const where = (field: string) => [`events[${position}].${field}`];
   if (event?.resourceType !== 'AuditEvent') throw new HubError(AuditErrors.INVALID_EVENT, 'Only AuditEvent resources can be appended', { expression: where('resourceType') });
   if (!event.type?.code) throw new HubError(AuditErrors.INVALID_EVENT, 'AuditEvent.type is required', { expression: where('type') });
@@ -48,6 +53,12 @@ function isDb(target: Tx | Db): target is Db {
   return typeof (target as Db).transaction === 'function';
 }
 
+/** An AuditEvent already checked (validateAuditEvent) and written as canonical JSON, with its tenant. */
+export interface CanonicalAuditEvent {
+  tenantId: string;
+  json: string;
+}
+
 /**
  * Appends AuditEvents as leaves of the log inside the caller's transaction,
  * so the audit record commits with the change it records or not at all.
@@ -57,22 +68,31 @@ function isDb(target: Tx | Db): target is Db {
  */
 export async function appendAuditEvents(tx: Tx | Db, events: readonly AuditEvent[], options: AppendOptions = {}): Promise<AppendedLeaf[]> {
   if (isDb(tx)) return tx.transaction((inner) => appendAuditEvents(inner, events, options));
+  assertLogId(options.logId ?? DEFAULT_LOG_ID);
+  const tenants = events.map(validateAuditEvent);
+  return appendCanonicalEvents(tx, events.map((event, i) => ({ tenantId: tenants[i], json: canonicalJson(event) })), options);
+}
+
+/**
+ * appendAuditEvents for events already checked and serialised (the sequencer's queue rows):
+ * each leaf embeds `json` as it is, so it must be the canonical JSON of a valid AuditEvent.
+ */
+export async function appendCanonicalEvents(tx: Tx, events: readonly CanonicalAuditEvent[], options: AppendOptions = {}): Promise<AppendedLeaf[]> {
   const logId = options.logId ?? DEFAULT_LOG_ID;
   assertLogId(logId);
-  const tenants = events.map(validateEvent);
   if (events.length === 0) return [];
 
   const head = await lockLogHead(tx, logId);
   let frontier = decodeFrontier(head.frontier, head.treeSize);
   const leaves: NewLeaf[] = [];
   const nodes: NewNode[] = [];
-  events.forEach((event, i) => {
+  events.forEach(({ tenantId, json }, i) => {
     const seq = head.treeSize + i;
-    const leafData = encodeLeaf({ logId, seq, tenantId: tenants[i] }, event);
+    const leafData = encodeLeafText({ logId, seq, tenantId }, json);
     const leafHash = hashLeaf(leafData);
     const appended = appendToFrontier(frontier, seq, leafHash);
     frontier = appended.frontier;
-    leaves.push({ seq, tenantId: tenants[i], leafHash, leafData });
+    leaves.push({ seq, tenantId, leafHash, leafData });
     for (const node of appended.completed) nodes.push({ endSeq: subtreeEnd(node), level: node.level, hash: node.hash });
   });
   await writeAppend(tx, logId, leaves, nodes, { treeSize: head.treeSize + events.length, frontier: encodeFrontier(frontier) });

@@ -6,6 +6,8 @@ import type { Db } from '../../platform/storage/index.js';
 import { searchAccessLog } from './access-log.service.js';
 import { auditFhirInteractions, recordAccess } from './audit-queue.service.js';
 import { drainAuditQueue, startAuditSequencer } from './audit-sequencer.service.js';
+import { buildAuditEvent } from './audit-event.builder.js';
+import { canonicalJson } from './canonical-json.js';
 import { decodeLeafEvent, decodeLeafHeader } from './leaf.js';
 import { verifyAuditLog } from './verify.service.js';
 
@@ -29,6 +31,23 @@ async function leavesOf(tenantId: string) {
   return rows;
 }
 
+/**
+ * A tenant's recorded events, queued or already sequenced: on a shared PostgreSQL database another
+ * test file's `serve` runs a sequencer that may drain the queue between a commit and a count.
+ * `batched`: events about several accesses.
+ */
+async function eventsOf(tenantId: string): Promise<{ n: number; batched: number }> {
+  const { rows } = await db.query<{ n: number; batched: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE several)::int AS batched FROM (
+       SELECT accesses IS NOT NULL AS several FROM audit_queue WHERE tenant_id = $1
+       UNION ALL
+       SELECT count(*) > 1 FROM audit_access_index WHERE tenant_id = $1 GROUP BY log_id, seq
+     ) AS events`,
+    [tenantId],
+  );
+  return rows[0];
+}
+
 describe('audit queue and sequencer', () => {
   it('queues in the caller transaction, and the sequencer appends in queue order to the Merkle log', async () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
@@ -36,8 +55,7 @@ describe('audit queue and sequencer', () => {
     await db.transaction(async (tx) => {
       for (let i = 0; i < 5; i++) await recordAccess(tx, ctx, { action: 'R', subtype: 'read', outcome: 'success', patient: { tenantId: 'other', id: `p${i}` }, resources: [{ type: 'Observation', id: `o${i}` }] });
     });
-    const queued = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_queue WHERE tenant_id = $1', [tenant]);
-    expect(queued.rows[0].n).toBe(5);
+    expect((await eventsOf(tenant)).n).toBe(5);
     await drainAuditQueue(db);
     const leaves = await leavesOf(tenant);
     expect(leaves).toHaveLength(5);
@@ -49,6 +67,43 @@ describe('audit queue and sequencer', () => {
     expect(event?.entity?.[0].detail).toEqual([{ type: 'patient-tenant', valueString: 'other' }]);
     const left = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_queue WHERE tenant_id = $1', [tenant]);
     expect(left.rows[0].n).toBe(0);
+  });
+
+  it('queues the canonical JSON the leaf embeds, and canonicalises rows queued as jsonb before migration 014', async () => {
+    const tenant = `t-${randomUUID().slice(0, 8)}`;
+    const ctx = ctxFor(tenant);
+    const stored = await db.transaction(async (tx) => {
+      await recordAccess(tx, ctx, { action: 'R', subtype: 'read', outcome: 'success', patient: { tenantId: tenant, id: 'p-new' }, resources: [{ type: 'Patient', id: 'p-new' }] });
+      const { rows } = await tx.query<{ event: string; canonical: boolean }>('SELECT event, canonical FROM audit_queue WHERE tenant_id = $1', [tenant]);
+      return rows;
+    });
+    expect(stored).toHaveLength(1);
+    expect(stored[0].canonical).toBe(true);
+    expect(stored[0].event).toBe(canonicalJson(JSON.parse(stored[0].event)));
+    // A row left in the queue by the previous version: jsonb's text (spaces, its own key order), canonical false.
+    const old = buildAuditEvent({ tenantId: tenant, action: 'R', subtype: 'read', outcome: '0', recorded: new Date(), agent: { kind: 'user', id: 'u-old', roles: ['clinician'] }, patientId: 'p-old', resources: [{ type: 'Patient', id: 'p-old' }] });
+    await db.query(
+      `INSERT INTO audit_queue (tenant_id, agent_kind, agent_id, action, subtype, outcome, patient_tenant_id, patient_id, recorded, event, canonical)
+       VALUES ($1, 'user', 'u-old', 'R', 'read', '0', $1, 'p-old', now(), $2::jsonb::text, false)`,
+      [tenant, JSON.stringify(old)],
+    );
+    const jsonbText = (await db.query<{ t: string }>('SELECT $1::jsonb::text AS t', [JSON.stringify(old)])).rows[0].t;
+    expect(jsonbText).not.toBe(canonicalJson(old));
+    await drainAuditQueue(db);
+    const leaves = await leavesOf(tenant);
+    expect(leaves).toHaveLength(2);
+    for (const leaf of leaves) {
+      const text = leaf.leaf_data.slice(decodeLeafHeader(leaf.leaf_data)!.eventOffset);
+      expect(text).toBe(canonicalJson(JSON.parse(text)));
+    }
+    expect(leaves.map((l) => decodeLeafEvent(l.leaf_data)?.entity?.[0].what?.reference).sort()).toEqual(['Patient/p-new', 'Patient/p-old']);
+    expect(decodeLeafEvent(leaves.find((l) => l.leaf_data.includes('p-old'))!.leaf_data)).toEqual(JSON.parse(jsonbText));
+  });
+
+  it('refuses an event the log could not take before it is queued (the request fails, the queue stays clean)', async () => {
+    await expect(recordAccess(db, ctxFor('bad tenant!'), { action: 'R', subtype: 'read', outcome: 'success' })).rejects.toThrow(/tenantId must match/);
+    const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_queue WHERE tenant_id = 'bad tenant!'");
+    expect(rows[0].n).toBe(0);
   });
 
   it('a rolled-back transaction leaves no queued event', async () => {
@@ -100,8 +155,7 @@ describe('audit queue and sequencer', () => {
     const search = { ctx: { ...doctor, requestId: 'req-s' }, interaction: { interaction: 'search-type', query: 'code=1234-5', resources: [{ type: 'Observation', id: 'o9' }] } };
     const nurseRead = { ctx: { ...nurse, requestId: 'req-n' }, interaction: { interaction: 'read', resourceType: 'Patient', id: 'p0', patientId: 'p0' } };
     await auditFhirInteractions(db, [reads[0]!, search, reads[1]!, nurseRead, reads[2]!], { batch: true });
-    const queued = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_queue WHERE tenant_id = $1', [tenant]);
-    expect(queued.rows[0].n).toBe(3); // the doctor's reads, the doctor's search, the nurse's read
+    expect(await eventsOf(tenant)).toEqual({ n: 3, batched: 1 }); // the doctor's reads (batched), the doctor's search, the nurse's read
     // Queued batched accesses are found per patient before the sequencer runs.
     expect(await searchAccessLog(db, { patient: `${tenant}/p1` })).toHaveLength(1);
     await drainAuditQueue(db);
@@ -134,8 +188,7 @@ describe('audit queue and sequencer', () => {
     const tenant = `t-${randomUUID().slice(0, 8)}`;
     const ctx = ctxFor(tenant);
     await auditFhirInteractions(db, [0, 1].map((i) => ({ ctx, interaction: { interaction: 'create', resourceType: 'Observation', id: `o${i}` } })));
-    const queued = await db.query<{ n: number; batched: number }>('SELECT count(*)::int AS n, count(accesses)::int AS batched FROM audit_queue WHERE tenant_id = $1', [tenant]);
-    expect(queued.rows[0]).toEqual({ n: 2, batched: 0 });
+    expect(await eventsOf(tenant)).toEqual({ n: 2, batched: 0 });
     await drainAuditQueue(db);
   });
 });

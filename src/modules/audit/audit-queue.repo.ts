@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Queryable } from '../../platform/storage/index.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** A queued AuditEvent with the columns the access index keeps. */
 export interface QueuedAudit {
@@ -23,28 +24,30 @@ export interface QueuedAudit {
   event: AuditEvent;
 }
 
-export interface QueueRow extends QueuedAudit {
+/** A queued event as the sequencer takes it: its tenant and the canonical JSON text its leaf embeds. */
+export interface QueueRow {
   id: number;
+  tenantId: string;
+  eventJson: string;
 }
-
 const COLUMNS = 'tenant_id, agent_kind, agent_id, action, subtype, outcome, patient_tenant_id, patient_id, purpose, basis, recorded';
 
-function values(entry: QueuedAudit): unknown[] {
+function values(entry: Omit<QueuedAudit, 'event'>): unknown[] {
   return [
     entry.tenantId, entry.agentKind, entry.agentId, entry.action, entry.subtype, entry.outcome,
     entry.patientTenantId, entry.patientId, entry.purpose, entry.basis, entry.recorded,
   ];
 }
 
-/** Inserts queued events (one statement). */
+/** Inserts queued events (one statement), each AuditEvent as canonical JSON text (migration 014). */
 export async function insertQueued(q: Queryable, entries: readonly QueuedAudit[]): Promise<void> {
   if (entries.length === 0) return;
   const params: unknown[] = [];
   const tuples = entries.map((entry) => {
     const base = params.length;
-    params.push(...values(entry), entry.accesses ? JSON.stringify(entry.accesses) : null, JSON.stringify(entry.event));
+    params.push(...values(entry), entry.accesses ? JSON.stringify(entry.accesses) : null, canonicalJson(entry.event));
     const placeholders = Array.from({ length: 11 }, (_, i) => `$${base + i + 1}`);
-    return `(${placeholders.join(', ')}, $${base + 12}::jsonb, $${base + 13}::jsonb)`;
+    return `(${placeholders.join(', ')}, $${base + 12}::jsonb, $${base + 13})`;
   });
   await q.query(`INSERT INTO audit_queue (${COLUMNS}, accesses, event) VALUES ${tuples.join(', ')}`, params);
 }
@@ -52,52 +55,39 @@ export async function insertQueued(q: Queryable, entries: readonly QueuedAudit[]
 interface QueueDbRow {
   id: number;
   tenant_id: string;
-  agent_kind: string;
-  agent_id: string;
-  action: string;
-  subtype: string;
-  outcome: string;
-  patient_tenant_id: string | null;
-  patient_id: string | null;
-  purpose: string | null;
-  basis: string | null;
-  recorded: Date;
-  accesses: Array<{ t: string | null; p: string | null }> | null;
-  event: AuditEvent;
+  /** Canonical JSON, or jsonb's text for a row queued before migration 014 (canonical false). */
+  event: string;
+  canonical: boolean;
 }
 
 /** The oldest queued events, in queue order, locked against a second sequencer. */
 export async function selectQueueBatch(q: Queryable, limit: number): Promise<QueueRow[]> {
-  const { rows } = await q.query<QueueDbRow>(`SELECT id, ${COLUMNS}, accesses, event FROM audit_queue ORDER BY id LIMIT $1 FOR UPDATE`, [limit]);
-  return rows.map((row) => ({
-    id: row.id, tenantId: row.tenant_id, agentKind: row.agent_kind, agentId: row.agent_id, action: row.action,
-    subtype: row.subtype, outcome: row.outcome, patientTenantId: row.patient_tenant_id, patientId: row.patient_id,
-    purpose: row.purpose, basis: row.basis, recorded: row.recorded, accesses: row.accesses, event: row.event,
-  }));
+  const { rows } = await q.query<QueueDbRow>('SELECT id, tenant_id, event, canonical FROM audit_queue ORDER BY id LIMIT $1 FOR UPDATE', [limit]);
+  return rows.map((row) => ({ id: Number(row.id), tenantId: row.tenant_id, eventJson: row.canonical ? row.event : canonicalJson(JSON.parse(row.event)) }));
 }
 
 /**
- * Moves sequenced events out of the queue and into the searchable index, with their leaf numbers:
- * one index row per access (part 0, 1, … of a batched event's leaf).
+ * Moves sequenced events out of the queue and into the searchable index, with their leaf numbers,
+ * in one statement that never sends the rows back: one index row per access (part 0, 1, … of a
+ * batched event's leaf, from its `accesses`), the patient columns of a single access as queued.
  */
 export async function moveToIndex(q: Queryable, logId: string, rows: readonly QueueRow[], seqs: readonly number[]): Promise<void> {
   if (rows.length === 0) return;
-  // One array per column (unnest): a batch of batched events can hold more index rows than a statement has parameters.
-  const columns: unknown[][] = Array.from({ length: 13 }, () => []);
-  rows.forEach((row, i) => {
-    const parts = row.accesses ?? [{ t: row.patientTenantId, p: row.patientId }];
-    parts.forEach((part, k) => {
-      [seqs[i], k, ...values({ ...row, patientTenantId: part.t, patientId: part.p })].forEach((value, c) => columns[c]!.push(value));
-    });
-  });
-  columns[12] = columns[12]!.map((recorded) => (recorded as Date).toISOString());
   await q.query(
-    `INSERT INTO audit_access_index (log_id, seq, part, ${COLUMNS})
-     SELECT $1, * FROM unnest($2::int8[], $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                              $10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])`,
-    [logId, ...columns],
+    `WITH moved AS (
+       DELETE FROM audit_queue q USING unnest($2::bigint[], $3::bigint[]) AS m(id, seq) WHERE q.id = m.id
+       RETURNING m.seq, q.tenant_id, q.agent_kind, q.agent_id, q.action, q.subtype, q.outcome, q.patient_tenant_id, q.patient_id,
+                 q.purpose, q.basis, q.recorded, q.accesses
+     )
+     INSERT INTO audit_access_index (log_id, seq, part, ${COLUMNS})
+     SELECT $1, moved.seq, coalesce(a.ord - 1, 0), moved.tenant_id, moved.agent_kind, moved.agent_id, moved.action, moved.subtype,
+            moved.outcome,
+            CASE WHEN moved.accesses IS NULL THEN moved.patient_tenant_id ELSE a.value->>'t' END,
+            CASE WHEN moved.accesses IS NULL THEN moved.patient_id ELSE a.value->>'p' END,
+            moved.purpose, moved.basis, moved.recorded
+       FROM moved LEFT JOIN LATERAL jsonb_array_elements(moved.accesses) WITH ORDINALITY AS a(value, ord) ON true`,
+    [logId, rows.map((row) => row.id), seqs],
   );
-  await q.query('DELETE FROM audit_queue WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
 }
 
 /** Number of events waiting for the sequencer. */

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../platform/context/request-context.js';
 import type { Queryable } from '../../platform/storage/index.js';
+import { validateAuditEvent } from './append.service.js';
 import { buildAuditEvent, type AuditAccessPart } from './audit-event.builder.js';
 import { insertQueued, type QueuedAudit } from './audit-queue.repo.js';
 
@@ -118,19 +119,37 @@ export function batchQueuedAudits(accesses: readonly AccessOf[], now = new Date(
 }
 
 /**
+ * Inserts queue rows after checking each event as the log will need it, so
+ * a malformed event (a bug in the hub, never the caller's fault: a 500)
+ * fails the request that records it instead of stopping the sequencer later.
+ */
+async function queue(q: Queryable, entries: readonly QueuedAudit[]): Promise<void> {
+  entries.forEach((entry, i) => {
+    let tenantId: string;
+    try {
+      tenantId = validateAuditEvent(entry.event, i);
+    } catch (err) {
+      throw new Error(`audit: refusing to queue a malformed AuditEvent: ${(err as Error).message}`);
+    }
+    if (tenantId !== entry.tenantId) throw new Error(`audit: AuditEvent tagged for ${tenantId} queued for ${entry.tenantId}`);
+  });
+  await insertQueued(q, entries);
+}
+
+/**
  * Queues an AuditEvent for an access in the caller's transaction, so it
  * commits with the change it records (or not at all). The sequencer appends
  * queued events to the Merkle log in queue order; requests never wait on the
  * log's head row.
  */
 export async function recordAccess(q: Queryable, ctx: RequestContext, record: AccessRecord): Promise<void> {
-  await insertQueued(q, [buildQueuedAudit(ctx, record)]);
+  await queue(q, [buildQueuedAudit(ctx, record)]);
 }
 
 /** Queues several accesses in one statement (a search result, a regional record). */
 export async function recordAccesses(q: Queryable, ctx: RequestContext, records: readonly AccessRecord[]): Promise<void> {
   const now = new Date();
-  await insertQueued(q, records.map((record) => buildQueuedAudit(ctx, record, now)));
+  await queue(q, records.map((record) => buildQueuedAudit(ctx, record, now)));
 }
 
 const FHIR_ACTIONS: Record<string, AccessRecord['action']> = {
@@ -187,5 +206,5 @@ export async function auditFhirInteractions(
   if (items.length === 0) return;
   const now = new Date();
   const accesses = items.map(({ ctx, interaction }) => ({ ctx, record: fhirAccessRecord(ctx, interaction) }));
-  await insertQueued(q, options.batch ? batchQueuedAudits(accesses, now) : accesses.map((a) => buildBatchedAudit([a], now)));
+  await queue(q, options.batch ? batchQueuedAudits(accesses, now) : accesses.map((a) => buildBatchedAudit([a], now)));
 }

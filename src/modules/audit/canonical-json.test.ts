@@ -21,6 +21,11 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ when: new Date('2026-01-02T03:04:05Z') })).toBe('{"when":"2026-01-02T03:04:05.000Z"}');
   });
 
+  it('orders integer-like keys as text, not as JavaScript orders them (10 before 9, both before a)', () => {
+    expect(canonicalJson({ z: [{ b: 1, a: 2 }], y: { a: 3, 9: 'nine', 10: 'ten' } })).toBe('{"y":{"10":"ten","9":"nine","a":3},"z":[{"a":2,"b":1}]}');
+    expect(() => canonicalJson({ y: { 10: Number.NaN } })).toThrow(/\$\.y\.10 is not a finite number/);
+  });
+
   it('refuses values JSON cannot carry', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/\$\.n is not a finite number/);
     expect(() => canonicalJson({ n: Infinity })).toThrow(TypeError);

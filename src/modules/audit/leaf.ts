@@ -23,7 +23,12 @@ export interface LeafHeader {
 
 /** Encodes a leaf; its UTF-8 bytes are what gets hashed. */
 export function encodeLeaf(header: LeafHeader, event: AuditEvent): string {
-  return `${LEAF_FORMAT}\n${header.logId}\n${header.seq}\n${header.tenantId}\n${canonicalJson(event)}`;
+  return encodeLeafText(header, canonicalJson(event));
+}
+
+/** Encodes a leaf around an event already in canonical JSON (the audit queue stores it so). */
+export function encodeLeafText(header: LeafHeader, canonicalEventJson: string): string {
+  return `${LEAF_FORMAT}\n${header.logId}\n${header.seq}\n${header.tenantId}\n${canonicalEventJson}`;
 }
 
 /** Reads the header of a stored leaf; undefined when it is not a v1 leaf. */
