@@ -41,19 +41,43 @@ interface Plan {
   method: 'GET' | 'POST';
   token: string;
   body?: string;
+  /** A different body for each request (the n-th request of the run gets bodyOf(n)); overrides body. */
+  bodyOf?: (n: number) => string;
   /** Paths to cycle through. */
   paths: string[];
 }
 
-function samplePatient(): string {
+const FAMILIES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高', '欧阳', '司马'];
+const GIVEN = ['秀英', '伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀兰', '霞', '晓明', '子涵', '浩然', '雨桐'];
+const DISTRICTS = ['西湖区', '上城区', '拱墅区', '滨江区', '萧山区', '余杭区'];
+
+/**
+ * The `n`-th synthetic Patient of a run: a different person each time (name, sex, birth date, phone and
+ * address drawn from `n` by a fixed mixing function), as registrations at a real institution are. Posting one
+ * body over and over would measure a pathological workload instead: thousands of identical records, which the
+ * identity consumer links into one person and compares with each other.
+ */
+export function samplePatient(n = 0): string {
+  // Deterministic 32-bit mixing of n (splitmix-style), so runs are repeatable.
+  let x = (n + 0x9e3779b9) >>> 0;
+  const next = () => {
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
+    x = (x ^ (x >>> 16)) >>> 0;
+    return x;
+  };
+  const family = FAMILIES[next() % FAMILIES.length]!;
+  const given = GIVEN[next() % GIVEN.length]!;
+  const birth = new Date(Date.UTC(1935, 0, 1) + (next() % (85 * 365)) * 86_400_000).toISOString().slice(0, 10);
+  const phone = `13${String(next() % 1_000_000_000).padStart(9, '0')}`;
   return JSON.stringify({
     resourceType: 'Patient',
     active: true,
-    name: [{ use: 'official', family: '王', given: ['秀英'], text: '王秀英' }],
-    gender: 'female',
-    birthDate: '1968-04-12',
-    telecom: [{ system: 'phone', value: '13800138000' }],
-    address: [{ city: '杭州市', district: '西湖区', line: ['文三路 100 号'] }],
+    name: [{ use: 'official', family, given: [given], text: `${family}${given}` }],
+    gender: next() % 2 ? 'female' : 'male',
+    birthDate: birth,
+    telecom: [{ system: 'phone', value: phone }],
+    address: [{ city: '杭州市', district: DISTRICTS[next() % DISTRICTS.length], line: [`文三路 ${1 + (next() % 500)} 号`] }],
   });
 }
 
@@ -61,7 +85,7 @@ async function probe(ctx: ScenarioContext, plan: Plan): Promise<string | undefin
   const res = await fetch(`${ctx.baseUrl}${plan.paths[0]}`, {
     method: plan.method,
     headers: { authorization: `Bearer ${plan.token}`, 'content-type': FHIR_JSON, accept: FHIR_JSON },
-    body: plan.body,
+    body: plan.bodyOf ? plan.bodyOf(-1) : plan.body,
     signal: AbortSignal.timeout(120_000),
   });
   const text = await res.text();
@@ -94,6 +118,7 @@ async function runPlan(ctx: ScenarioContext, plan: Plan): Promise<ScenarioResult
   if (skipped) return { ...base, skipped };
 
   let next = 0;
+  let sent = 0;
   const result = await autocannon({
     url: ctx.baseUrl,
     connections: plan.connections,
@@ -105,7 +130,11 @@ async function runPlan(ctx: ScenarioContext, plan: Plan): Promise<ScenarioResult
         method: plan.method,
         headers: { authorization: `Bearer ${plan.token}`, 'content-type': FHIR_JSON, accept: FHIR_JSON },
         body: plan.body,
-        setupRequest: (request: RawRequest) => ({ ...request, path: plan.paths[next++ % plan.paths.length] }),
+        setupRequest: (request: RawRequest) => ({
+          ...request,
+          path: plan.paths[next++ % plan.paths.length],
+          ...(plan.bodyOf ? { body: plan.bodyOf(sent++) } : {}),
+        }),
       },
     ],
   });
@@ -142,11 +171,14 @@ async function existingPatientIds(ctx: ScenarioContext, count: number): Promise<
 /** Creates `count` Patients one by one and returns their ids (the read scenario cycles over them). */
 async function createPatients(ctx: ScenarioContext, count: number): Promise<string[]> {
   const ids: string[] = [];
+  // People of this run only: the same 200 in every run's new bench institution would be linked across
+  // them by the identity index, and each run would then rewrite the links of all earlier copies.
+  const run = Date.now() * 1000;
   for (let i = 0; i < count; i++) {
     const res = await fetch(`${ctx.baseUrl}/fhir/Patient`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ctx.benchToken}`, 'content-type': FHIR_JSON },
-      body: samplePatient(),
+      body: samplePatient(run + i),
       signal: AbortSignal.timeout(60_000),
     });
     if (res.status !== 201) return ids;
@@ -202,13 +234,14 @@ export async function runScenarios(ctx: ScenarioContext, only: readonly string[]
     );
 
   if (wanted('create')) {
+    const runSeed = Date.now() * 1000;
     const r = await runPlan(ctx, {
       scenario: 'create',
-      description: 'POST /fhir/Patient',
+      description: 'POST /fhir/Patient, a different person each time',
       connections: ctx.connections,
       method: 'POST',
       token: ctx.benchToken,
-      body: samplePatient(),
+      bodyOf: (n) => samplePatient(runSeed + n),
       paths: ['/fhir/Patient'],
     });
     results.push(r);
