@@ -107,6 +107,34 @@ describe('outbox dispatcher', () => {
     }
   });
 
+  it('stops after the consumer batch in progress: the rest of the pass waits for the next start, nothing is lost', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const [slowName, nextName] = [`c-${randomUUID()}`, `c-${randomUUID()}`];
+    const [seenSlow, seenNext] = [[] as string[], [] as string[]];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let entered!: () => void;
+    const inSlow = new Promise<void>((resolve) => { entered = resolve; });
+    const recording = recordingConsumer(slowName, tenant, seenSlow);
+    const slow = { ...recording, async handle(events: OutboxEvent[], tx: Queryable) { entered(); await gate; await recording.handle(events, tx); } };
+    const dispatcher = new OutboxDispatcher(db, { intervalMs: 20 });
+    dispatcher.register(slow);
+    dispatcher.register(recordingConsumer(nextName, tenant, seenNext));
+    await dispatcher.drain(); // both cursors start at the end of the log
+    dispatcher.start();
+    await publish(db, tenant, 'x');
+    await inSlow;
+    const stopping = dispatcher.stop();
+    release();
+    await stopping;
+    expect(seenSlow).toEqual(['x']);
+    expect(seenNext).toEqual([]);
+    const restarted = new OutboxDispatcher(db);
+    restarted.register(recordingConsumer(nextName, tenant, seenNext));
+    await restarted.drain();
+    expect(seenNext).toEqual(['x']);
+  });
+
   it('keeps its place across a restart: a new dispatcher continues from the stored cursor', async () => {
     const tenant = `t-${randomUUID()}`;
     const name = `c-${randomUUID()}`;

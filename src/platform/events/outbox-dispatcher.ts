@@ -85,7 +85,11 @@ export class OutboxDispatcher {
     this.schedule(0);
   }
 
-  /** Stops polling and waits for the pass in progress. */
+  /**
+   * Stops polling and waits for the consumer batch in progress; the consumers after it in that pass
+   * wait for the next start (their cursors keep their place). A backlog made one pass over every
+   * consumer outlast the serve command's 10 s shutdown budget.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -138,6 +142,7 @@ export class OutboxDispatcher {
   private async runPass(throwErrors: boolean): Promise<boolean> {
     let progressed = false;
     for (const entry of this.consumers) {
+      if (!throwErrors && !this.running) break;
       if (!throwErrors && Date.now() < entry.retryAt) continue;
       try {
         if (await this.runConsumer(entry)) progressed = true;
