@@ -3,11 +3,11 @@ import type { AppDeps } from '../../deps.js';
 import { HubError } from '../../platform/errors/index.js';
 import { FHIR_JSON } from '../../platform/http/error-handler.js';
 import { assertPermission, hasPermission } from '../access/index.js';
-import { bundleInteraction } from './access-audit.js';
+import { bundleInteraction, searchsetInteraction } from './access-audit.js';
 import { patientEverything, type EverythingParams } from './everything.service.js';
 import { isStrictHandling } from './fhir-reply.js';
 import { SearchErrors } from './search/search-errors.js';
-import { searchResources, type SearchQuery } from './search/search.service.js';
+import { searchResourcesText, searchsetJson, type SearchQuery } from './search/search.service.js';
 import { assertResourceType } from './validation.js';
 
 function mergeForm(request: FastifyRequest<{ Querystring: SearchQuery; Body: SearchQuery | undefined }>): SearchQuery {
@@ -54,18 +54,18 @@ export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const bundle = await searchResources(deps.db, request.ctx, type, request.query ?? {}, { ...options, ...guards(request) });
-    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle));
-    return reply.type(FHIR_JSON).send(bundle);
+    const result = await searchResourcesText(deps.db, request.ctx, type, request.query ?? {}, { ...options, ...guards(request) });
+    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result));
+    return reply.type(FHIR_JSON).send(searchsetJson(result));
   });
 
   app.post<{ Params: { type: string }; Querystring: SearchQuery; Body: SearchQuery | undefined }>('/:type/_search', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const bundle = await searchResources(deps.db, request.ctx, type, mergeForm(request), { ...options, ...guards(request) });
-    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle));
-    return reply.type(FHIR_JSON).send(bundle);
+    const result = await searchResourcesText(deps.db, request.ctx, type, mergeForm(request), { ...options, ...guards(request) });
+    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result));
+    return reply.type(FHIR_JSON).send(searchsetJson(result));
   });
 
   // Compartment search and $everything share the three-segment shape [type]/[id]/[x]; _history routes are static and win.
@@ -81,10 +81,10 @@ export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     }
     assertResourceType(target);
     assertPermission(request.ctx.scopes, target, 's');
-    const bundle = await searchResources(deps.db, request.ctx, target, request.query ?? {}, {
+    const result = await searchResourcesText(deps.db, request.ctx, target, request.query ?? {}, {
       ...options, ...guards(request), compartment: { type, id },
     });
-    await deps.audit.record(request.ctx, bundleInteraction('search-type', request.url, bundle, id));
-    return reply.type(FHIR_JSON).send(bundle);
+    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result, id));
+    return reply.type(FHIR_JSON).send(searchsetJson(result));
   });
 };

@@ -1,4 +1,3 @@
-import type { Resource } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb } from '../../../../test/support/db.js';
@@ -47,7 +46,7 @@ async function allPages(type: string, query: Record<string, string>, drive: bool
   for (let offset = 0; offset < 200; offset += PAGE) {
     const sql = buildSearchPageSql(tenant, { ...search, offset }, { drive });
     driven = sql.driven;
-    const rows = (await db.query<{ content: Resource }>(sql.text, sql.params)).rows.map((r) => r.content.id!);
+    const rows = (await db.query<{ id: string }>(sql.text, sql.params)).rows.map((r) => r.id);
     ids.push(...rows.slice(0, PAGE));
     if (rows.length <= PAGE) break;
   }

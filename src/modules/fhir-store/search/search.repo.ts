@@ -10,17 +10,35 @@ export interface SearchPage {
   hasMore: boolean;
 }
 
+/** A stored match as the page query returns it: the resource's JSON text, never parsed. */
+export interface StoredMatch {
+  id: string;
+  versionId: number;
+  json: string;
+}
+
+export interface SearchTextPage {
+  matches: StoredMatch[];
+  hasMore: boolean;
+}
+
 /**
  * Reads one page of current (not deleted) resources of the tenant matching the
  * search. Fetches `count + 1` rows to know whether a next page exists without
  * counting.
  */
 export async function selectSearchPage(db: Queryable, tenantId: string, search: ParsedSearch): Promise<SearchPage> {
+  const page = await selectSearchPageText(db, tenantId, search);
+  return { resources: page.matches.map((match) => JSON.parse(match.json) as Resource), hasMore: page.hasMore };
+}
+
+/** selectSearchPage with each match as its stored JSON text, for answers that send it on as it is. */
+export async function selectSearchPageText(db: Queryable, tenantId: string, search: ParsedSearch): Promise<SearchTextPage> {
   const { text, params, driven } = buildSearchPageSql(tenantId, search);
-  const result = await db.query<{ content: Resource }>(text, params, driven ? { prepareAs: statementName(text) } : undefined);
-  const rows = result.rows.map((row) => row.content);
+  const result = await db.query<{ id: string; version_id: number | string; content: string }>(text, params, driven ? { prepareAs: statementName(text) } : undefined);
+  const rows = result.rows.map((row) => ({ id: row.id, versionId: Number(row.version_id), json: row.content }));
   const hasMore = rows.length > search.count;
-  return { resources: hasMore ? rows.slice(0, search.count) : rows, hasMore };
+  return { matches: hasMore ? rows.slice(0, search.count) : rows, hasMore };
 }
 
 /** Names of the page statements kept prepared, at most MAX_PREPARED per process. */
@@ -51,6 +69,9 @@ export async function countSearchMatches(db: Queryable, tenantId: string, search
   return Number(result.rows[0]?.n ?? 0);
 }
 
+/** What a page returns per match: the stored JSON as text (jsonb's own output, sent on unparsed). */
+const PAGE_COLUMNS = 'r.id, r.version_id, r.content::text AS content';
+
 /**
  * The SQL of the page query (also for EXPLAIN in tests and benchmarks).
  *
@@ -73,7 +94,7 @@ export function buildSearchPageSql(tenantId: string, search: ParsedSearch, optio
     const offset = sql.bind(search.offset);
     return {
       text:
-        `SELECT r.content FROM (${driver.sql}) m\nJOIN fhir_resources r ON r.tenant_id = $1 AND r.resource_type = $2 AND r.id = m.id\n` +
+        `SELECT ${PAGE_COLUMNS} FROM (${driver.sql}) m\nJOIN fhir_resources r ON r.tenant_id = $1 AND r.resource_type = $2 AND r.id = m.id\n` +
         `WHERE ${where}\nORDER BY r.id\nLIMIT ${limit} OFFSET ${offset}`,
       params: sql.params,
       driven: true,
@@ -83,5 +104,5 @@ export function buildSearchPageSql(tenantId: string, search: ParsedSearch, optio
   const order = sql.orderBy(search.sort);
   const limit = sql.bind(search.count + 1);
   const offset = sql.bind(search.offset);
-  return { text: `SELECT r.content FROM fhir_resources r\nWHERE ${where}\nORDER BY ${order}\nLIMIT ${limit} OFFSET ${offset}`, params: sql.params, driven: false };
+  return { text: `SELECT ${PAGE_COLUMNS} FROM fhir_resources r\nWHERE ${where}\nORDER BY ${order}\nLIMIT ${limit} OFFSET ${offset}`, params: sql.params, driven: false };
 }
