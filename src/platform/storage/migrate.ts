@@ -31,13 +31,15 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * apply one twice. Returns the versions applied by this call.
  */
 export async function migrate(db: Db, migrations = listMigrations()): Promise<number[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`);
   return db.transaction(async (tx) => {
+    // The lock first: two starters on a fresh database both running CREATE TABLE IF NOT EXISTS at once
+    // collide on the catalog (duplicate key in pg_type_typname_nsp_index), as two CI test files did.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
     const done = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(done.rows.map((row) => Number(row.version)));
     const ran: number[] = [];
