@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.js';
 import { HubError } from '../../platform/errors/index.js';
 import { FHIR_JSON } from '../../platform/http/error-handler.js';
@@ -49,23 +49,25 @@ export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     canRead: canRead(request),
     assertSearchable: (type: string) => assertPermission(request.ctx.scopes, type, 's'),
   });
+  /** Runs a search, records what it disclosed, and sends the searchset with its matches as stored. */
+  const answerSearch = async (request: FastifyRequest, reply: FastifyReply, type: string, query: SearchQuery, compartment?: { type: string; id: string }) => {
+    const result = await searchResourcesText(deps.db, request.ctx, type, query, { ...options, ...guards(request), ...(compartment ? { compartment } : {}) });
+    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result, compartment?.id));
+    return reply.type(FHIR_JSON).send(searchsetJson(result));
+  };
 
   app.get<{ Params: { type: string }; Querystring: SearchQuery }>('/:type', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const result = await searchResourcesText(deps.db, request.ctx, type, request.query ?? {}, { ...options, ...guards(request) });
-    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result));
-    return reply.type(FHIR_JSON).send(searchsetJson(result));
+    return answerSearch(request, reply, type, request.query ?? {});
   });
 
   app.post<{ Params: { type: string }; Querystring: SearchQuery; Body: SearchQuery | undefined }>('/:type/_search', async (request, reply) => {
     const { type } = request.params;
     assertResourceType(type);
     assertPermission(request.ctx.scopes, type, 's');
-    const result = await searchResourcesText(deps.db, request.ctx, type, mergeForm(request), { ...options, ...guards(request) });
-    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result));
-    return reply.type(FHIR_JSON).send(searchsetJson(result));
+    return answerSearch(request, reply, type, mergeForm(request));
   });
 
   // Compartment search and $everything share the three-segment shape [type]/[id]/[x]; _history routes are static and win.
@@ -81,10 +83,6 @@ export const searchRoutes: FastifyPluginAsync<{ deps: AppDeps }> = async (app, {
     }
     assertResourceType(target);
     assertPermission(request.ctx.scopes, target, 's');
-    const result = await searchResourcesText(deps.db, request.ctx, target, request.query ?? {}, {
-      ...options, ...guards(request), compartment: { type, id },
-    });
-    await deps.audit.record(request.ctx, searchsetInteraction('search-type', request.url, result, id));
-    return reply.type(FHIR_JSON).send(searchsetJson(result));
+    return answerSearch(request, reply, target, request.query ?? {}, { type, id });
   });
 };
