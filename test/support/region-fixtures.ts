@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { residentIdCheckChar } from '../../src/modules/identity/index.js';
 import { createTestTenant, type TestHub, type TestTenant } from './app.js';
 
 /** A region of three institutions: A holds the records, B and C are other institutions with users. */
@@ -21,9 +22,16 @@ export async function post(hub: TestHub, tenant: TestTenant, type: string, body:
   return res.json().id as string;
 }
 
-function residentId(): string {
-  // 18 characters shaped like a GB 11643 number; only equality matters here.
-  return `110101${String(19500101 + Math.floor(Math.random() * 500000)).slice(0, 8)}${String(Math.floor(Math.random() * 9000) + 1000)}`;
+/**
+ * The region's person: born on a random day of 1940–1979, female, with a valid GB 11643 number
+ * for that birth date (even 17th digit), random in its sequence digits. It must be valid and
+ * region-specific: the regional index ignores an id whose check character fails, and would then
+ * link this person with the same-named person of every other test's region on a shared database.
+ */
+function regionPerson(): { birthDate: string; residentId: string } {
+  const birthDate = new Date(Date.UTC(1940, 0, 1) + Math.floor(Math.random() * 40 * 365) * 86_400_000).toISOString().slice(0, 10);
+  const first17 = `110101${birthDate.replaceAll('-', '')}${String(Math.floor(Math.random() * 100)).padStart(2, '0')}${2 * Math.floor(Math.random() * 5)}`;
+  return { birthDate, residentId: first17 + residentIdCheckChar(first17) };
 }
 
 const RESIDENT = 'urn:oid:2.16.156.10011.1.3';
@@ -35,8 +43,8 @@ export async function buildRegion(hub: TestHub): Promise<Region> {
     createTestTenant(hub, 'system/*.cruds', '东城社区卫生服务中心'),
     createTestTenant(hub, 'system/*.cruds', '西城社区卫生服务中心'),
   ]);
-  const rid = residentId();
-  const person = { name: [{ family: '李', given: ['秀英'] }], gender: 'female', birthDate: '1956-03-02', identifier: [{ system: RESIDENT, value: rid }] };
+  const { birthDate, residentId: rid } = regionPerson();
+  const person = { name: [{ family: '李', given: ['秀英'] }], gender: 'female', birthDate, identifier: [{ system: RESIDENT, value: rid }] };
   const patientA = await post(hub, a, 'Patient', person);
   const patientB = await post(hub, b, 'Patient', person);
   const subject = { reference: `Patient/${patientA}` };

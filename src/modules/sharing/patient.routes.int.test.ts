@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../../../test/support/app.js';
 import { buildRegion, userToken, type Region } from '../../../test/support/region-fixtures.js';
+import { indexPatient } from '../identity/index.js';
 
 let hub: TestHub;
 let region: Region;
@@ -14,6 +15,15 @@ afterAll(async () => {
 
 describe('patient-facing consent API', () => {
   it('a patient sign-in grants, sees and withdraws consents for all their records', async () => {
+    // The person's records at A and B as the regional index links them (by their valid resident id). Without
+    // this, on a shared PostgreSQL another test process's identity consumer could have indexed A and not yet
+    // B, and B's record was then not found as the same person's (neither indexed: the resident-id fallback
+    // finds both).
+    await hub.db.transaction(async (tx) => {
+      for (const [tenantId, patientId] of [[region.a.id, region.patientA], [region.b.id, region.patientB]] as const) {
+        await indexPatient(tx, { tenantId, patientId }, { baseUrl: hub.deps.config.baseUrl, requestId: 'test-region-index' });
+      }
+    });
     const me = await userToken(hub, region.a.id, ['patient'], { patient: { tenantId: region.a.id, id: region.patientA } });
     const granted = await hub.app.inject({
       method: 'POST', url: '/api/patient/consents', headers: me,
