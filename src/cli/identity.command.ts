@@ -39,7 +39,7 @@ function formatReport(r: EvalReport): string {
     `auto-link precision  ${pct(r.auto_link_precision)}`,
     `review pairs         ${r.review_pairs}`,
     `EM iterations        ${r.em_iterations}; links refused by the no-chaining rule: ${r.refused_links}`,
-    `seconds              ${r.seconds.toFixed(2)}`,
+    `seconds              ${r.seconds.toFixed(2)} (${Object.entries(r.phases).map(([phase, s]) => `${phase} ${s.toFixed(2)}`).join(', ')})`,
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../../platform/storage/index.js';
 import { blockingKeys } from './matching/blocking.js';
 import { clusterWithoutChaining, type LinkEdge } from './matching/clustering.js';
 import { buildCandidatePairs } from './matching/blocking.js';
-import { DEFAULT_LINK_OPTIONS, linkRecords, type LinkResult, type ScoredPair } from './matching/link-records.js';
+import { DEFAULT_LINK_OPTIONS, linkRecords, scoreOnDemand, ScoredPairs, type LinkResult } from './matching/link-records.js';
 import { classify, logit, scorePair } from './matching/match-model.js';
 import { normalizePerson } from './matching/normalize.js';
 import type { PersonInput, PersonRecord } from './matching/person-record.js';
@@ -40,13 +40,15 @@ export const MIN_TRAINING_RECORDS = 1000;
 /** linkRecords' first half with a given model: normalise, block, score every candidate pair. */
 function scoreWithModel(inputs: readonly PersonInput[], probe: ProbeModel): Pick<LinkResult, 'records' | 'model' | 'pairs'> {
   const records = inputs.map((r, i) => normalizePerson(r, i));
-  const candidates = buildCandidatePairs(records, { maxBlockSize: DEFAULT_LINK_OPTIONS.maxBlockSize, crossSourceOnly: false });
-  const pairs: ScoredPair[] = [];
+  const candidates = buildCandidatePairs(records, {
+    maxBlockSize: DEFAULT_LINK_OPTIONS.maxBlockSize,
+    crossSourceOnly: false,
+    pairsPerRecord: DEFAULT_LINK_OPTIONS.pairsPerRecord,
+  });
+  const pairs = new ScoredPairs(candidates.left, candidates.right);
   for (let p = 0; p < candidates.count; p++) {
-    const left = candidates.left[p];
-    const right = candidates.right[p];
-    const logOdds = scorePair(probe.model, records[left], records[right]).logOdds;
-    pairs.push({ left, right, logOdds, outcome: classify(logOdds, probe.thresholds) });
+    const logOdds = scorePair(probe.model, records[candidates.left[p]], records[candidates.right[p]]).logOdds;
+    pairs.set(p, logOdds, classify(logOdds, probe.thresholds));
   }
   return { records, model: probe.model, pairs };
 }
@@ -109,18 +111,9 @@ export async function relinkAll(db: Db, options: RelinkOptions): Promise<RelinkR
     else together.push({ left: Math.min(i, j), right: Math.max(i, j), logOdds: Number.MAX_VALUE });
   }
   // Recluster with the decisions: steward links first (strongest), and a kept-apart pair as a cannot-link.
-  const known = new Map<string, number>();
-  for (const p of result.pairs) known.set(pairCode(p.left, p.right), p.logOdds);
-  const edges = [...together, ...result.pairs.filter((p) => p.outcome === 'link' && !apart.has(pairCode(p.left, p.right)))];
-  const pairLogOdds = (i: number, j: number): number => {
-    const code = pairCode(i, j);
-    if (apart.has(code)) return Number.NEGATIVE_INFINITY;
-    const k = known.get(code);
-    if (k !== undefined) return k;
-    const s = scorePair(result.model, result.records[i], result.records[j]).logOdds;
-    known.set(code, s);
-    return s;
-  };
+  const edges = [...together, ...result.pairs.withOutcome('link').filter((p) => !apart.has(pairCode(p.left, p.right)))];
+  const scored = scoreOnDemand(result.model, result.records, result.pairs, 'dedup');
+  const pairLogOdds = (i: number, j: number): number => (apart.has(pairCode(i, j)) ? Number.NEGATIVE_INFINITY : scored(i, j));
   const clusters = clusterWithoutChaining(refs.length, edges, pairLogOdds, logit(DEFAULT_LINK_OPTIONS.thresholds.cannotLink));
   progress({ phase: 'matching', done: refs.length, total: refs.length });
   const t2 = performance.now();
@@ -129,11 +122,11 @@ export async function relinkAll(db: Db, options: RelinkOptions): Promise<RelinkR
   const oldIds = await selectRegionalIdsByRecord(db, scope);
   const regionalOf = assignRegionalIds(refs, clusters.clusterOf, oldIds);
   const decidedCodes = new Set(decided.map((d) => pairCode(indexOf.get(recordKey(d.a)) ?? -1, indexOf.get(recordKey(d.b)) ?? -2)));
-  const review = result.pairs.filter((p) => p.outcome !== 'apart' && clusters.clusterOf[p.left] !== clusters.clusterOf[p.right] && !decidedCodes.has(pairCode(p.left, p.right)));
+  const review = result.pairs.withOutcome('link', 'review').filter((p) => clusters.clusterOf[p.left] !== clusters.clusterOf[p.right] && !decidedCodes.has(pairCode(p.left, p.right)));
   const { stored, terms } = encodeModel(result.model, DEFAULT_LINK_OPTIONS.thresholds);
   let modelId: number | null = null;
   await db.transaction(async (tx) => {
-    if (storeModel && trained) modelId = await insertModel(tx, stored, terms, { records: refs.length, candidatePairs: result.pairs.length });
+    if (storeModel && trained) modelId = await insertModel(tx, stored, terms, { records: refs.length, candidatePairs: result.pairs.count });
     await bulkReplaceIndex(
       tx,
       refs.map((r, i) => ({ ...r, versionId: versions[i], person: strip(result.records[i]), regionalId: regionalOf[i], keys: blockingKeys(result.records[i]), identifiers: identifiers[i] })),
@@ -163,7 +156,7 @@ export async function relinkAll(db: Db, options: RelinkOptions): Promise<RelinkR
   return {
     records: refs.length,
     persons: persons.length,
-    candidatePairs: result.pairs.length,
+    candidatePairs: result.pairs.count,
     reviewPairs: review.length,
     patientsWritten,
     modelId,

@@ -28,7 +28,8 @@ export interface EvalInput {
   sourceOf: readonly string[];
   clusterOf: ArrayLike<number>;
   crossSourceOnly: boolean;
-  candidates: readonly { left: number; right: number; outcome: 'link' | 'review' | 'apart' }[];
+  /** Every candidate pair with the matcher's outcome (an array, or the batch matcher's ScoredPairs). */
+  candidates: Iterable<{ left: number; right: number; outcome: 'link' | 'review' | 'apart' }>;
 }
 
 function groupBy(keys: ArrayLike<number | string>): Map<number | string, number[]> {
@@ -81,7 +82,9 @@ export function evaluateClusters(input: EvalInput): EvalMetrics {
   let autoLinksRight = 0;
   let review = 0;
   let candidateTrue = 0;
+  let candidates = 0;
   for (const c of input.candidates) {
+    candidates++;
     const same = entityOf[c.left] === entityOf[c.right];
     if (same) candidateTrue++;
     if (c.outcome === 'link') {
@@ -105,6 +108,6 @@ export function evaluateClusters(input: EvalInput): EvalMetrics {
     true_pairs: truePairs,
     predicted_pairs: predictedPairs,
     pair_completeness: truePairs === 0 ? 1 : candidateTrue / truePairs,
-    candidate_pairs: input.candidates.length,
+    candidate_pairs: candidates,
   };
 }

@@ -1,4 +1,4 @@
-import { linkRecords, DEFAULT_LINK_OPTIONS, type LinkOptions } from '../matching/link-records.js';
+import { linkRecords, DEFAULT_LINK_OPTIONS, type LinkOptions, type LinkResult } from '../matching/link-records.js';
 import { evaluateClusters, type EvalMetrics } from './metrics.js';
 import { readLabelledRecords, type LabelledRecord, type ReadOptions } from './read-records.js';
 
@@ -6,6 +6,8 @@ export interface EvalReport extends EvalMetrics {
   seconds: number;
   em_iterations: number;
   refused_links: number;
+  /** Seconds per phase of the matcher (normalize, block, compare, train, score, cluster). */
+  phases: LinkResult['seconds'];
 }
 
 /**
@@ -27,7 +29,7 @@ export function evaluateLabelledRecords(records: readonly LabelledRecord[], mode
     crossSourceOnly: mode === 'link',
     candidates: result.pairs,
   });
-  return { ...metrics, seconds, em_iterations: result.em.iterations, refused_links: result.refusedLinks };
+  return { ...metrics, seconds, em_iterations: result.em.iterations, refused_links: result.refusedLinks, phases: result.seconds };
 }
 
 /** Reads one file (deduplication) or several (linkage across files) and evaluates the matcher on them. */
@@ -35,7 +37,8 @@ export async function evaluateFiles(paths: readonly string[], read: ReadOptions 
   if (paths.length === 0) throw new Error('give at least one CSV file');
   const all: LabelledRecord[] = [];
   for (const [i, path] of paths.entries()) {
-    all.push(...(await readLabelledRecords(path, { ...read, source: paths.length > 1 ? `file${i + 1}` : undefined })));
+    // One push per record: spreading a million-record file into push() overflows the call stack.
+    for (const r of await readLabelledRecords(path, { ...read, source: paths.length > 1 ? `file${i + 1}` : undefined })) all.push(r);
   }
   return evaluateLabelledRecords(all, paths.length > 1 ? 'link' : 'dedup', options);
 }

@@ -9,6 +9,24 @@ import { pinyin } from 'pinyin-pro';
 
 const toSimplified = OpenCC.Converter({ from: 't', to: 'cn' });
 
+/**
+ * Remembers the results of a pure string function. Names repeat a great deal in a region (a million records
+ * hold far fewer distinct given names), and conversion and pinyin cost microseconds each; the cache is
+ * emptied when it reaches `limit` entries, so memory stays bounded on any input.
+ */
+function remembered(fn: (text: string) => string, limit = 200_000): (text: string) => string {
+  const cache = new Map<string, string>();
+  return (text) => {
+    let out = cache.get(text);
+    if (out === undefined) {
+      out = fn(text);
+      if (cache.size >= limit) cache.clear();
+      cache.set(text, out);
+    }
+    return out;
+  };
+}
+
 /** Two-character (复姓) surnames; the list covers the ones in the Hundred Family Surnames still in use. */
 const COMPOUND_SURNAMES = new Set(
   (
@@ -27,9 +45,7 @@ export function hasHan(text: string): boolean {
 }
 
 /** Simplified form of a Han name, without spaces or separators other than the minority-name dot. */
-export function simplifyHan(text: string): string {
-  return toSimplified(text.normalize('NFKC')).replace(/[\s\u3000]/g, '');
-}
+export const simplifyHan = remembered((text) => toSimplified(text.normalize('NFKC')).replace(/[\s\u3000]/g, ''));
 
 export interface SplitHanName {
   family: string;
@@ -54,22 +70,24 @@ export function splitHanName(simplified: string): SplitHanName {
 }
 
 /** Toneless pinyin of a family name, with surname readings (单 → shan). ü is written v. */
-export function surnamePinyin(family: string): string {
-  if (!family) return '';
-  return pinyin(family, { surname: 'all', toneType: 'none', type: 'array', v: true, nonZh: 'consecutive' })
-    .join('')
-    .toLowerCase()
-    .replace(/[^a-z]/g, '');
-}
+export const surnamePinyin = remembered((family) =>
+  family
+    ? pinyin(family, { surname: 'all', toneType: 'none', type: 'array', v: true, nonZh: 'consecutive' })
+        .join('')
+        .toLowerCase()
+        .replace(/[^a-z]/g, '')
+    : '',
+);
 
 /** Toneless pinyin of a given name. */
-export function givenPinyin(given: string): string {
-  if (!given) return '';
-  return pinyin(given, { toneType: 'none', type: 'array', v: true, nonZh: 'consecutive' })
-    .join('')
-    .toLowerCase()
-    .replace(/[^a-z]/g, '');
-}
+export const givenPinyin = remembered((given) =>
+  given
+    ? pinyin(given, { toneType: 'none', type: 'array', v: true, nonZh: 'consecutive' })
+        .join('')
+        .toLowerCase()
+        .replace(/[^a-z]/g, '')
+    : '',
+);
 
 /**
  * Common non-pinyin romanisations of surnames (Wade–Giles, Cantonese, Hokkien, older postal spellings) mapped

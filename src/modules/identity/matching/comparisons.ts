@@ -1,5 +1,5 @@
 import type { PersonRecord } from './person-record.js';
-import { bigramDice, damerauDistance, jaroWinkler } from './string-similarity.js';
+import { bigramsOf, damerauDistance, diceOfBigrams, jaroWinkler } from './string-similarity.js';
 
 /**
  * Graded comparison levels, one comparator per field. Level 0 always means "missing on either side" (no
@@ -87,11 +87,18 @@ function textLevels(a: string | null, b: string | null): number {
   return 4;
 }
 
+/** True when a and b (YYYYMMDD) have the same year and a's month and day are b's day and month. */
+function dayMonthSwapped(a: string, b: string): boolean {
+  if (a.length !== 8 || b.length !== 8) return false;
+  for (let i = 0; i < 4; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return a.charCodeAt(4) === b.charCodeAt(6) && a.charCodeAt(5) === b.charCodeAt(7) && a.charCodeAt(6) === b.charCodeAt(4) && a.charCodeAt(7) === b.charCodeAt(5);
+}
+
 /** Birth dates: exact; one edit or day / month swapped; two edits; different. */
 export function compareBirthDates(a: string | null, b: string | null): number {
   if (!a || !b) return 0;
   if (a === b) return 1;
-  if (a.slice(0, 4) === b.slice(0, 4) && a.slice(4, 6) === b.slice(6, 8) && a.slice(6, 8) === b.slice(4, 6)) return 2;
+  if (dayMonthSwapped(a, b)) return 2;
   const d = damerauDistance(a, b, 2);
   if (d <= 1) return 2;
   if (d === 2) return 3;
@@ -106,6 +113,23 @@ function compareIds(a: PersonRecord, b: PersonRecord): number {
   // check are two different numbers (twins' ids differ only in the last digits), not a typo of one another.
   if (a.idChecksumOk && b.idChecksumOk && a.idNumber !== b.idNumber) return 4;
   return exactOrTypo(a.idNumber, b.idNumber, 2);
+}
+
+/** Each record's address bigrams, computed once: one address meets dozens of others in a batch relink. */
+const addressBigrams = new WeakMap<PersonRecord, Float64Array>();
+
+function bigramsOfAddress(r: PersonRecord): Float64Array {
+  let grams = addressBigrams.get(r);
+  if (!grams) {
+    grams = bigramsOf(r.address ?? '');
+    addressBigrams.set(r, grams);
+  }
+  return grams;
+}
+
+/** Dice coefficient of two records' address bigrams. */
+function addressDice(a: PersonRecord, b: PersonRecord): number {
+  return diceOfBigrams(bigramsOfAddress(a), bigramsOfAddress(b));
 }
 
 /** All comparators the matcher knows; a run uses those whose field is filled in often enough. */
@@ -201,17 +225,17 @@ export const FIELD_COMPARATORS: readonly FieldComparator[] = [
     compare: (a, b) => {
       if (!a.address || !b.address) return 0;
       if (a.address === b.address) return 1;
-      const dice = bigramDice(a.address, b.address);
+      const dice = addressDice(a, b);
       return dice >= 0.8 ? 2 : dice >= 0.55 ? 3 : 4;
     },
     tfValue: (r) => r.address,
   },
 ];
 
-function addressLevel(a: string | null, b: string | null): number {
-  if (!a || !b) return 0;
-  if (a === b) return 1;
-  return bigramDice(a, b) >= 0.8 ? 2 : 3;
+function addressLevel(a: PersonRecord, b: PersonRecord): number {
+  if (!a.address || !b.address) return 0;
+  if (a.address === b.address) return 1;
+  return addressDice(a, b) >= 0.8 ? 2 : 3;
 }
 
 /**
@@ -226,7 +250,7 @@ export const CONTACT_COMPARATOR: FieldComparator = {
   value: (r) => (r.phone === null && r.address === null ? null : `${r.phone ?? ''}|${r.address ?? ''}`),
   compare: (a, b) => {
     const phone = exactOrTypo(a.phone, b.phone, 1);
-    const address = addressLevel(a.address, b.address);
+    const address = addressLevel(a, b);
     if (phone === 0 && address === 0) return 0;
     if (phone === 1 && address === 1) return 1;
     if (phone === 1 || address === 1) return phone === 0 || address === 0 ? 2 : 3;

@@ -28,19 +28,27 @@ export interface PatternTable {
 
 /** Compresses per-pair levels (pairs × fields, flattened) into distinct patterns with counts. */
 export function toPatternTable(levels: Uint8Array, fields: number): PatternTable {
-  const index = new Map<string, number>();
+  // A pattern is packed into one number, 3 bits a level: exact while fields × 3 ≤ 53 and levels are below 8.
+  const packable = fields <= 17 && levels.every((l) => l < 8);
+  const index = new Map<number | string, number>();
   const outLevels: number[] = [];
   const counts: number[] = [];
   const pairs = levels.length / fields;
   for (let p = 0; p < pairs; p++) {
-    const row = levels.subarray(p * fields, (p + 1) * fields);
-    const key = row.join(',');
+    const base = p * fields;
+    let key: number | string;
+    if (packable) {
+      key = 0;
+      for (let f = 0; f < fields; f++) key = key * 8 + levels[base + f];
+    } else {
+      key = levels.subarray(base, base + fields).join(',');
+    }
     const at = index.get(key);
     if (at !== undefined) counts[at]++;
     else {
       index.set(key, counts.length);
       counts.push(1);
-      for (const l of row) outLevels.push(l);
+      for (let f = 0; f < fields; f++) outLevels.push(levels[base + f]);
     }
   }
   return { levels: Uint8Array.from(outLevels), counts: Float64Array.from(counts), fields };

@@ -38,9 +38,18 @@ export interface LinkOptions {
    * candidate set, but it assumes fields are independent across the whole population (households break that).
    */
   uEstimate: 'candidates' | 'population';
+  /** Candidate pairs allowed per record before de-duplication (see BlockingOptions.pairsPerRecord). */
+  pairsPerRecord: number;
 }
 
-export const DEFAULT_LINK_OPTIONS: LinkOptions = { mode: 'dedup', thresholds: DEFAULT_THRESHOLDS, maxBlockSize: 100, seed: 1, uEstimate: 'population' };
+export const DEFAULT_LINK_OPTIONS: LinkOptions = {
+  mode: 'dedup',
+  thresholds: DEFAULT_THRESHOLDS,
+  maxBlockSize: 100,
+  seed: 1,
+  uEstimate: 'population',
+  pairsPerRecord: 20,
+};
 
 export interface ScoredPair {
   left: number;
@@ -49,16 +58,84 @@ export interface ScoredPair {
   outcome: MatchOutcome;
 }
 
+const OUTCOMES: readonly MatchOutcome[] = ['apart', 'review', 'link'];
+
+/**
+ * Every candidate pair of a run with its score, kept in typed arrays (a region of a million records has tens
+ * of millions of pairs: one object each would not fit in memory). Pairs are ordered by (left, right), so a
+ * pair is found by binary search. Iterating yields ScoredPair views.
+ */
+export class ScoredPairs implements Iterable<ScoredPair> {
+  readonly logOdds: Float64Array;
+  private readonly outcomes: Uint8Array;
+
+  constructor(
+    readonly left: Int32Array,
+    readonly right: Int32Array,
+  ) {
+    this.logOdds = new Float64Array(left.length);
+    this.outcomes = new Uint8Array(left.length);
+  }
+
+  get count(): number {
+    return this.left.length;
+  }
+
+  outcome(p: number): MatchOutcome {
+    return OUTCOMES[this.outcomes[p]];
+  }
+
+  set(p: number, logOdds: number, outcome: MatchOutcome): void {
+    this.logOdds[p] = logOdds;
+    this.outcomes[p] = OUTCOMES.indexOf(outcome);
+  }
+
+  at(p: number): ScoredPair {
+    return { left: this.left[p], right: this.right[p], logOdds: this.logOdds[p], outcome: this.outcome(p) };
+  }
+
+  /** Position of the pair of records i and j (either order), or -1 when it was not a candidate. */
+  find(i: number, j: number): number {
+    const a = Math.min(i, j);
+    const b = Math.max(i, j);
+    let lo = 0;
+    let hi = this.left.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const l = this.left[mid];
+      const r = this.right[mid];
+      if (l === a && r === b) return mid;
+      if (l < a || (l === a && r < b)) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The pairs with one of these outcomes, as objects (link and review pairs are few). */
+  withOutcome(...wanted: MatchOutcome[]): ScoredPair[] {
+    const codes = wanted.map((o) => OUTCOMES.indexOf(o));
+    const out: ScoredPair[] = [];
+    for (let p = 0; p < this.left.length; p++) if (codes.includes(this.outcomes[p])) out.push(this.at(p));
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<ScoredPair> {
+    for (let p = 0; p < this.left.length; p++) yield this.at(p);
+  }
+}
+
 export interface LinkResult {
   records: PersonRecord[];
   model: MatchModel;
   em: Pick<EmResult, 'iterations' | 'converged' | 'lambda'>;
   /** Every candidate pair with its score and outcome. */
-  pairs: ScoredPair[];
+  pairs: ScoredPairs;
   /** Cluster id per record (smallest record index of the cluster). */
   clusterOf: Int32Array;
   refusedLinks: number;
   oversizedBlocks: number;
+  /** Wall-clock seconds of each phase of the run. */
+  seconds: { normalize: number; block: number; compare: number; train: number; score: number; cluster: number };
 }
 
 /** A small deterministic PRNG (mulberry32), so evaluation runs are repeatable. */
@@ -224,38 +301,64 @@ export function trainModel(
   return { model, em };
 }
 
+/**
+ * The log odds of any two records, for the clustering's cannot-link check: a candidate pair's score is looked
+ * up, any other pair is scored when first asked (clusters are small, so few are).
+ */
+export function scoreOnDemand(model: MatchModel, records: readonly PersonRecord[], pairs: ScoredPairs, mode: LinkOptions['mode']): (i: number, j: number) => number {
+  const extra = new Map<number, number>();
+  const n = records.length;
+  return (i, j) => {
+    if (mode === 'link' && records[i].source === records[j].source) return Number.NEGATIVE_INFINITY;
+    const at = pairs.find(i, j);
+    if (at >= 0) return pairs.logOdds[at];
+    const code = Math.min(i, j) * n + Math.max(i, j);
+    let s = extra.get(code);
+    if (s === undefined) {
+      s = scorePair(model, records[Math.min(i, j)], records[Math.max(i, j)]).logOdds;
+      extra.set(code, s);
+    }
+    return s;
+  };
+}
+
 /** Runs the whole batch matcher over a set of input records. */
 export function linkRecords(inputs: readonly PersonInput[], options: LinkOptions = DEFAULT_LINK_OPTIONS): LinkResult {
+  const seconds = { normalize: 0, block: 0, compare: 0, train: 0, score: 0, cluster: 0 };
+  let mark = performance.now();
+  const lap = (phase: keyof typeof seconds): void => {
+    const now = performance.now();
+    seconds[phase] = (now - mark) / 1000;
+    mark = now;
+  };
   const records = inputs.map((r, i) => normalizePerson(r, i));
   const comparators = selectComparators(records);
-  const candidates = buildCandidatePairs(records, { maxBlockSize: options.maxBlockSize, crossSourceOnly: options.mode === 'link' });
+  lap('normalize');
+  const candidates = buildCandidatePairs(records, {
+    maxBlockSize: options.maxBlockSize,
+    crossSourceOnly: options.mode === 'link',
+    pairsPerRecord: options.pairsPerRecord,
+  });
+  lap('block');
   const levels = compareAll(records, comparators, candidates);
+  lap('compare');
   const { model, em } = trainModel(records, candidates, levels, comparators, options);
+  lap('train');
 
   const F = comparators.length;
-  const n = records.length;
-  const known = new Map<number, number>();
-  const pairs: ScoredPair[] = [];
+  const pairs = new ScoredPairs(candidates.left, candidates.right);
   const edges: LinkEdge[] = [];
   for (let p = 0; p < candidates.count; p++) {
     const left = candidates.left[p];
-    const right = candidates.right[p];
     const logOdds = logOddsFromLevels(model, levels, p * F, records[left]);
     const outcome = classify(logOdds, options.thresholds);
-    pairs.push({ left, right, logOdds, outcome });
-    known.set(left * n + right, logOdds);
-    if (outcome === 'link') edges.push({ left, right, logOdds });
+    pairs.set(p, logOdds, outcome);
+    if (outcome === 'link') edges.push({ left, right: candidates.right[p], logOdds });
   }
-  const pairLogOdds = (i: number, j: number): number => {
-    if (options.mode === 'link' && records[i].source === records[j].source) return Number.NEGATIVE_INFINITY;
-    const [a, b] = i < j ? [i, j] : [j, i];
-    const cached = known.get(a * n + b);
-    if (cached !== undefined) return cached;
-    const s = scorePair(model, records[a], records[b]).logOdds;
-    known.set(a * n + b, s);
-    return s;
-  };
-  const clustering = clusterWithoutChaining(n, edges, pairLogOdds, logit(options.thresholds.cannotLink));
+  lap('score');
+  const pairLogOdds = scoreOnDemand(model, records, pairs, options.mode);
+  const clustering = clusterWithoutChaining(records.length, edges, pairLogOdds, logit(options.thresholds.cannotLink));
+  lap('cluster');
   return {
     records,
     model,
@@ -264,5 +367,6 @@ export function linkRecords(inputs: readonly PersonInput[], options: LinkOptions
     clusterOf: clustering.clusterOf,
     refusedLinks: clustering.refusedLinks,
     oversizedBlocks: candidates.oversizedBlocks,
+    seconds,
   };
 }

@@ -1,8 +1,42 @@
 /**
  * String similarity measures used by the comparison levels. Hand-written because they sit in the innermost
- * loop (millions of calls in a batch relink) and must work on code points, so that Chinese characters count as
- * one symbol each; the npm packages we looked at either allocate per call or compare UTF-16 units.
+ * loop (tens of millions of calls in a batch relink) and must work on code points, so that Chinese characters
+ * count as one symbol each; the npm packages we looked at either allocate per call or compare UTF-16 units.
+ * Each measure decodes its strings into reused scratch buffers, so a call allocates nothing.
  */
+
+let scratchA = new Int32Array(64);
+let scratchB = new Int32Array(64);
+
+/** Decodes `s` into `buf` as code points; returns the buffer used (grown when needed) and the length. */
+function decode(s: string, buf: Int32Array<ArrayBuffer>): [Int32Array<ArrayBuffer>, number] {
+  if (buf.length < s.length) buf = new Int32Array(Math.max(s.length, buf.length * 2));
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        buf[n++] = (c - 0xd800) * 0x400 + (d - 0xdc00) + 0x10000;
+        i++;
+        continue;
+      }
+    }
+    buf[n++] = c;
+  }
+  return [buf, n];
+}
+
+function decodePair(a: string, b: string): [Int32Array<ArrayBuffer>, number, Int32Array<ArrayBuffer>, number] {
+  const [s, n] = decode(a, scratchA);
+  const [t, m] = decode(b, scratchB);
+  scratchA = s;
+  scratchB = t;
+  return [s, n, t, m];
+}
+
+let matchS = new Uint8Array(64);
+let matchT = new Uint8Array(64);
 
 /**
  * Jaro–Winkler similarity in [0, 1] (Winkler 1990; prefix scale 0.1, prefix up to 4).
@@ -10,22 +44,21 @@
  */
 export function jaroWinkler(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  const s = Array.from(a);
-  const t = Array.from(b);
-  const n = s.length;
-  const m = t.length;
+  const [s, n, t, m] = decodePair(a, b);
   if (n === 0 || m === 0) return 0;
+  if (matchS.length < n) matchS = new Uint8Array(Math.max(n, matchS.length * 2));
+  if (matchT.length < m) matchT = new Uint8Array(Math.max(m, matchT.length * 2));
+  matchS.fill(0, 0, n);
+  matchT.fill(0, 0, m);
   const window = Math.max(0, Math.floor(Math.max(n, m) / 2) - 1);
-  const sMatch = new Uint8Array(n);
-  const tMatch = new Uint8Array(m);
   let matches = 0;
   for (let i = 0; i < n; i++) {
     const lo = Math.max(0, i - window);
     const hi = Math.min(m - 1, i + window);
     for (let j = lo; j <= hi; j++) {
-      if (tMatch[j] || s[i] !== t[j]) continue;
-      sMatch[i] = 1;
-      tMatch[j] = 1;
+      if (matchT[j] || s[i] !== t[j]) continue;
+      matchS[i] = 1;
+      matchT[j] = 1;
       matches++;
       break;
     }
@@ -34,8 +67,8 @@ export function jaroWinkler(a: string, b: string): number {
   let transpositions = 0;
   let k = 0;
   for (let i = 0; i < n; i++) {
-    if (!sMatch[i]) continue;
-    while (!tMatch[k]) k++;
+    if (!matchS[i]) continue;
+    while (!matchT[k]) k++;
     if (s[i] !== t[k]) transpositions++;
     k++;
   }
@@ -45,60 +78,91 @@ export function jaroWinkler(a: string, b: string): number {
   return jaro + prefix * 0.1 * (1 - jaro);
 }
 
+let rowPrev2 = new Int32Array(64);
+let rowPrev = new Int32Array(64);
+let rowCur = new Int32Array(64);
+
 /**
  * Optimal-string-alignment distance (Damerau–Levenshtein restricted: insert, delete, substitute, swap of two
  * adjacent symbols), on code points. `limit` lets callers stop early: any result above it is reported as limit + 1.
  */
 export function damerauDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
   if (a === b) return 0;
-  const s = Array.from(a);
-  const t = Array.from(b);
-  const n = s.length;
-  const m = t.length;
+  const [s, n, t, m] = decodePair(a, b);
   if (Math.abs(n - m) > limit) return limit + 1;
-  if (n === 0) return m;
-  if (m === 0) return n;
-  let prev2 = new Array<number>(m + 1).fill(0);
-  let prev = Array.from({ length: m + 1 }, (_, j) => j);
-  let cur = new Array<number>(m + 1).fill(0);
+  if (n === 0 || m === 0) return Math.min(n + m, limit + 1);
+  if (rowCur.length < m + 1) {
+    const size = Math.max(m + 1, rowCur.length * 2);
+    rowPrev2 = new Int32Array(size);
+    rowPrev = new Int32Array(size);
+    rowCur = new Int32Array(size);
+  }
+  let prev2 = rowPrev2;
+  let prev = rowPrev;
+  let cur = rowCur;
+  for (let j = 0; j <= m; j++) {
+    prev2[j] = 0;
+    prev[j] = j;
+  }
   for (let i = 1; i <= n; i++) {
     cur[0] = i;
-    let rowMin = cur[0];
+    let rowMin = i;
+    const si = s[i - 1];
     for (let j = 1; j <= m; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      const tj = t[j - 1];
+      let v = prev[j - 1] + (si === tj ? 0 : 1);
+      if (prev[j] + 1 < v) v = prev[j] + 1;
+      if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && si === t[j - 2] && s[i - 2] === tj && prev2[j - 2] + 1 < v) v = prev2[j - 2] + 1;
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > limit) return limit + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const spare = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = spare;
   }
-  return prev[m];
+  return Math.min(prev[m], limit + 1);
+}
+
+/** Code points above this never occur, so a bigram packs into one number: first × BASE + second. */
+const BASE = 0x110000;
+
+/**
+ * The character bigrams of a string (code points) as a sorted array of packed codes — a multiset, so repeated
+ * bigrams appear repeatedly. A one-character string is its own single "bigram". Compute it once per value and
+ * compare with `diceOfBigrams` when one string meets many others (an address in a batch relink).
+ */
+export function bigramsOf(x: string): Float64Array {
+  const [cps, n] = decode(x, scratchA);
+  scratchA = cps;
+  if (n === 1) return Float64Array.of(cps[0]);
+  const out = new Float64Array(Math.max(0, n - 1));
+  for (let i = 0; i + 1 < n; i++) out[i] = cps[i] * BASE + cps[i + 1];
+  return out.sort();
+}
+
+/** Dice coefficient of two bigram multisets from `bigramsOf`: 2·|A ∩ B| / (|A| + |B|). */
+export function diceOfBigrams(ga: Float64Array, gb: Float64Array): number {
+  const total = ga.length + gb.length;
+  if (total === 0) return 0;
+  let i = 0;
+  let j = 0;
+  let common = 0;
+  while (i < ga.length && j < gb.length) {
+    if (ga[i] === gb[j]) {
+      common++;
+      i++;
+      j++;
+    } else if (ga[i] < gb[j]) i++;
+    else j++;
+  }
+  return (2 * common) / total;
 }
 
 /** Dice coefficient over character bigrams (code points), in [0, 1]; robust to word order in addresses. */
 export function bigramDice(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  const grams = (x: string): Map<string, number> => {
-    const cps = Array.from(x);
-    const out = new Map<string, number>();
-    if (cps.length === 1) out.set(cps[0], 1);
-    for (let i = 0; i + 1 < cps.length; i++) {
-      const g = cps[i] + cps[i + 1];
-      out.set(g, (out.get(g) ?? 0) + 1);
-    }
-    return out;
-  };
-  const ga = grams(a);
-  const gb = grams(b);
-  let common = 0;
-  let total = 0;
-  for (const [g, c] of ga) {
-    total += c;
-    const d = gb.get(g);
-    if (d) common += Math.min(c, d);
-  }
-  for (const c of gb.values()) total += c;
-  return total === 0 ? 0 : (2 * common) / total;
+  return diceOfBigrams(bigramsOf(a), bigramsOf(b));
 }

@@ -15,7 +15,7 @@ describe('stored identity models', () => {
   it('score every pair exactly as the trained model does once decoded with the probe\'s term shares', () => {
     const { stored, terms } = encodeModel(result.model);
     const roundTripped = JSON.parse(JSON.stringify(stored));
-    for (const p of result.pairs.slice(0, 200)) {
+    for (const p of [...result.pairs].slice(0, 200)) {
       const a = result.records[p.left];
       const b = result.records[p.right];
       const wanted = new Set(probeTermValues(roundTripped, a).map((w) => `${w.field}|${w.value}`));
