@@ -259,6 +259,13 @@ export const CONTACT_COMPARATOR: FieldComparator = {
   },
 };
 
+/** A comparator by its name (a stored model, or a comparison worker, names its comparators). */
+export function comparatorByName(name: string): FieldComparator {
+  const c = [...FIELD_COMPARATORS, CONTACT_COMPARATOR].find((x) => x.name === name);
+  if (!c) throw new Error(`unknown identity comparator "${name}" (a stored model or worker from another version?)`);
+  return c;
+}
+
 /**
  * The comparators worth using on these records: a field present in fewer than 1 % of them adds only noise.
  * When records carry a free-text address (the generic layout) phone and address are one contact field.

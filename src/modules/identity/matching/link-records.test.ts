@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { linkRecords } from './link-records.js';
+import { identityCsvLines } from '../../demo-region/index.js';
+import { parseCsv, rowsToRecords } from '../eval/read-records.js';
+import { DEFAULT_LINK_OPTIONS, linkRecords } from './link-records.js';
 
 describe('linkRecords edge cases', () => {
   it('handles no records and a single record', () => {
@@ -33,4 +35,12 @@ describe('linkRecords edge cases', () => {
     // Person 0 of A is linked to one of its two identical B records (which one is a tie).
     expect([r.clusterOf[30], r.clusterOf[60]]).toContain(r.clusterOf[0]);
   });
+
+  it('gives the same result when a helper thread is started for the comparisons', () => {
+    const inputs = rowsToRecords(parseCsv([...identityCsvLines({ patients: 1200, seed: 21 })].join('\n')), { source: 'demo' }).map((r) => r.input);
+    const alone = linkRecords(inputs);
+    const helped = linkRecords(inputs, { ...DEFAULT_LINK_OPTIONS, parallelMinRecords: 1 });
+    expect(Array.from(helped.clusterOf)).toEqual(Array.from(alone.clusterOf));
+    expect(Array.from(helped.pairs.logOdds)).toEqual(Array.from(alone.pairs.logOdds));
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { buildCandidatePairs, type CandidatePairs } from './blocking.js';
 import { clusterWithoutChaining, type LinkEdge } from './clustering.js';
+import { compareAllPairs, PARALLEL_MIN_RECORDS, startCompareHelper, stopCompareHelper } from './compare-pairs.js';
 import { CONTACT_COMPARATOR, selectComparators, type FieldComparator } from './comparisons.js';
 import { estimateByEm, startingParameters, toPatternTable, type EmResult, type PatternTable } from './em.js';
 import {
@@ -40,6 +41,8 @@ export interface LinkOptions {
   uEstimate: 'candidates' | 'population';
   /** Candidate pairs allowed per record before de-duplication (see BlockingOptions.pairsPerRecord). */
   pairsPerRecord: number;
+  /** From this many records a helper thread shares the comparisons (default PARALLEL_MIN_RECORDS). */
+  parallelMinRecords?: number;
 }
 
 export const DEFAULT_LINK_OPTIONS: LinkOptions = {
@@ -148,17 +151,6 @@ function randomSource(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function compareAll(records: readonly PersonRecord[], comparators: readonly FieldComparator[], pairs: CandidatePairs): Uint8Array {
-  const F = comparators.length;
-  const levels = new Uint8Array(pairs.count * F);
-  for (let p = 0; p < pairs.count; p++) {
-    const a = records[pairs.left[p]];
-    const b = records[pairs.right[p]];
-    for (let f = 0; f < F; f++) levels[p * F + f] = comparators[f].compare(a, b);
-  }
-  return levels;
 }
 
 function sampleRandomPairs(records: readonly PersonRecord[], options: LinkOptions, howMany: number): CandidatePairs {
@@ -276,7 +268,7 @@ export function trainModel(
 ): { model: MatchModel; em: EmResult } {
   const levelCounts = comparators.map((c) => c.levels.length + 1);
   const random = sampleRandomPairs(records, options, Math.min(20_000, Math.max(1000, records.length * 2)));
-  const randomTable = toPatternTable(compareAll(records, comparators, random), comparators.length);
+  const randomTable = toPatternTable(compareAllPairs(records, comparators, random), comparators.length);
   const start = startingParameters(levelCounts, randomTable);
   const em = estimateByEm(toPatternTable(levels, comparators.length), levelCounts, start);
   let u = em.u;
@@ -331,17 +323,26 @@ export function linkRecords(inputs: readonly PersonInput[], options: LinkOptions
     seconds[phase] = (now - mark) / 1000;
     mark = now;
   };
-  const records = inputs.map((r, i) => normalizePerson(r, i));
-  const comparators = selectComparators(records);
-  lap('normalize');
-  const candidates = buildCandidatePairs(records, {
-    maxBlockSize: options.maxBlockSize,
-    crossSourceOnly: options.mode === 'link',
-    pairsPerRecord: options.pairsPerRecord,
-  });
-  lap('block');
-  const levels = compareAll(records, comparators, candidates);
-  lap('compare');
+  const helper = inputs.length >= (options.parallelMinRecords ?? PARALLEL_MIN_RECORDS) ? startCompareHelper(inputs) : null;
+  let levels: Uint8Array;
+  let records: PersonRecord[];
+  let comparators: FieldComparator[];
+  let candidates: CandidatePairs;
+  try {
+    records = inputs.map((r, i) => normalizePerson(r, i));
+    comparators = selectComparators(records);
+    lap('normalize');
+    candidates = buildCandidatePairs(records, {
+      maxBlockSize: options.maxBlockSize,
+      crossSourceOnly: options.mode === 'link',
+      pairsPerRecord: options.pairsPerRecord,
+    });
+    lap('block');
+    levels = compareAllPairs(records, comparators, candidates, { helper });
+    lap('compare');
+  } finally {
+    stopCompareHelper(helper);
+  }
   const { model, em } = trainModel(records, candidates, levels, comparators, options);
   lap('train');
 

@@ -1,4 +1,4 @@
-import { CONTACT_COMPARATOR, FIELD_COMPARATORS, type FieldComparator } from '../matching/comparisons.js';
+import { comparatorByName } from '../matching/comparisons.js';
 import { DEFAULT_THRESHOLDS, type HouseholdContext, type MatchModel, type MatchThresholds, type TermFrequencies } from '../matching/match-model.js';
 import type { PersonRecord } from '../matching/person-record.js';
 
@@ -19,13 +19,6 @@ export interface StoredModel {
   thresholds: MatchThresholds;
 }
 
-const ALL_COMPARATORS = [...FIELD_COMPARATORS, CONTACT_COMPARATOR];
-
-function comparatorByName(name: string): FieldComparator {
-  const c = ALL_COMPARATORS.find((x) => x.name === name);
-  if (!c) throw new Error(`stored identity model names an unknown comparator "${name}"`);
-  return c;
-}
 
 /** The storable part of a model; `terms` are the (field, value, share) rows to store beside it. */
 export function encodeModel(model: MatchModel, thresholds: MatchThresholds = DEFAULT_THRESHOLDS): { stored: StoredModel; terms: Array<{ field: string; value: string; share: number }> } {
