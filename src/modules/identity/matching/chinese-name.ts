@@ -44,8 +44,13 @@ export function hasHan(text: string): boolean {
   return HAN.test(text);
 }
 
-/** Simplified form of a Han name, without spaces or separators other than the minority-name dot. */
-export const simplifyHan = remembered((text) => toSimplified(text.normalize('NFKC')).replace(/[\s\u3000]/g, ''));
+/** Simplified form of Han text (a name, an address), without spaces; the minority-name dot is kept. */
+export function simplifyHanText(text: string): string {
+  return toSimplified(text.normalize('NFKC')).replace(/[\s\u3000]/g, '');
+}
+
+/** simplifyHan for names: remembered, since names repeat (addresses, mostly distinct, use simplifyHanText). */
+export const simplifyHan = remembered(simplifyHanText);
 
 export interface SplitHanName {
   family: string;

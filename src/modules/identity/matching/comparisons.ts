@@ -39,36 +39,46 @@ function compareNamePart(hanA: string | null, hanB: string | null, keyA: string 
  * is recognised: if both straight comparisons are poor and the crossed ones are good, the crossed levels are
  * used, demoted to at most "near" because a swap is weaker evidence than an exact match.
  */
-function compareNames(a: PersonRecord, b: PersonRecord): [number, number] {
+/** Family and given levels packed in one number (family · 8 + given). */
+function levelPair(family: number, given: number): number {
+  return family * 8 + given;
+}
+
+function compareNames(a: PersonRecord, b: PersonRecord): number {
   const fam = compareNamePart(a.familyHan, b.familyHan, a.familyKey, b.familyKey);
   const giv = compareNamePart(a.givenHan, b.givenHan, a.givenKey, b.givenKey);
   if ((fam === 0 || fam >= 4) && (giv === 0 || giv >= 4)) {
     const f2 = compareNamePart(a.familyHan, b.givenHan, a.familyKey, b.givenKey);
     const g2 = compareNamePart(a.givenHan, b.familyHan, a.givenKey, b.familyKey);
-    if (f2 >= 1 && f2 <= 3 && g2 >= 1 && g2 <= 3) return [Math.max(3, f2), Math.max(3, g2)];
+    if (f2 >= 1 && f2 <= 3 && g2 >= 1 && g2 <= 3) return levelPair(Math.max(3, f2), Math.max(3, g2));
     // A full name written as one word on one side ("xiaoming zhang" → given "xiaoming", family "zhang" vs
     // family "zhangxiaoming") is caught by comparing the concatenations.
     if (a.familyKey && a.givenKey && b.familyKey && b.givenKey) {
       const ca = a.familyKey + a.givenKey;
       const cb = b.familyKey + b.givenKey;
       const sa = a.givenKey + a.familyKey;
-      if (ca === cb || sa === cb) return [3, 3];
+      if (ca === cb || sa === cb) return levelPair(3, 3);
     }
   }
-  return [fam, giv];
+  return levelPair(fam, giv);
 }
 
-/** Pair comparisons are memoised per pair of records so family and given can be two separate fields. */
+/**
+ * Pair comparisons are memoised per pair of records so family and given can be two separate fields; the two
+ * levels are kept as numbers, not a tuple, so that comparing tens of millions of pairs allocates nothing.
+ */
 let lastA: PersonRecord | null = null;
 let lastB: PersonRecord | null = null;
-let lastNames: [number, number] = [0, 0];
-function namesOf(a: PersonRecord, b: PersonRecord): [number, number] {
+let lastFamily = 0;
+let lastGiven = 0;
+function compareNamesOnce(a: PersonRecord, b: PersonRecord): void {
   if (a !== lastA || b !== lastB) {
-    lastNames = compareNames(a, b);
+    const both = compareNames(a, b);
+    lastFamily = both >> 3;
+    lastGiven = both & 7;
     lastA = a;
     lastB = b;
   }
-  return lastNames;
 }
 
 function exactOrTypo(a: string | null, b: string | null, typoLevels: number): number {
@@ -115,14 +125,20 @@ function compareIds(a: PersonRecord, b: PersonRecord): number {
   return exactOrTypo(a.idNumber, b.idNumber, 2);
 }
 
-/** Each record's address bigrams, computed once: one address meets dozens of others in a batch relink. */
-const addressBigrams = new WeakMap<PersonRecord, Float64Array>();
+/**
+ * Each record's address bigrams, computed once (one address meets dozens of others in a batch relink) and kept
+ * on the record under a symbol, non-enumerable, so that copies and the stored JSON never carry it. A WeakMap
+ * did the same at 250,000 records but made every garbage collection of a million-record run slower (a million
+ * ephemerons to trace).
+ */
+const ADDRESS_BIGRAMS = Symbol('addressBigrams');
 
 function bigramsOfAddress(r: PersonRecord): Float64Array {
-  let grams = addressBigrams.get(r);
+  const holder = r as PersonRecord & { [ADDRESS_BIGRAMS]?: Float64Array };
+  let grams = holder[ADDRESS_BIGRAMS];
   if (!grams) {
     grams = bigramsOf(r.address ?? '');
-    addressBigrams.set(r, grams);
+    Object.defineProperty(holder, ADDRESS_BIGRAMS, { value: grams, enumerable: false });
   }
   return grams;
 }
@@ -138,14 +154,20 @@ export const FIELD_COMPARATORS: readonly FieldComparator[] = [
     name: 'family',
     levels: NAME_LEVELS,
     value: (r) => r.familyHan ?? r.familyKey,
-    compare: (a, b) => namesOf(a, b)[0],
+    compare: (a, b) => {
+      compareNamesOnce(a, b);
+      return lastFamily;
+    },
     tfValue: (r) => r.familyHan ?? r.familyKey,
   },
   {
     name: 'given',
     levels: NAME_LEVELS,
     value: (r) => r.givenHan ?? r.givenKey,
-    compare: (a, b) => namesOf(a, b)[1],
+    compare: (a, b) => {
+      compareNamesOnce(a, b);
+      return lastGiven;
+    },
     tfValue: (r) => r.givenHan ?? r.givenKey,
   },
   {

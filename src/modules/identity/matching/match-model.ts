@@ -113,7 +113,8 @@ export function scorePair(model: MatchModel, a: PersonRecord, b: PersonRecord): 
 /** Log odds of a pair from precomputed levels (the batch path, where levels are already in an array). */
 export function logOddsFromLevels(model: MatchModel, levels: ArrayLike<number>, offset: number, a: PersonRecord): number {
   let logOdds = model.priorLogOdds;
-  const household = inHousehold(model, (f) => levels[offset + f]);
+  // Inline rather than inHousehold's callback: this runs once per candidate pair.
+  const household = model.household !== null && model.household.levels.includes(levels[offset + model.household.field]);
   for (let f = 0; f < model.comparators.length; f++) {
     const level = levels[offset + f];
     if (level !== 0) logOdds += fieldWeight(model, f, level, a, household);

@@ -1,4 +1,4 @@
-import { canonicalSurnameRomanisation, givenPinyin, hasHan, isCommonSurnamePinyin, simplifyHan, splitHanName, surnamePinyin } from './chinese-name.js';
+import { canonicalSurnameRomanisation, givenPinyin, hasHan, isCommonSurnamePinyin, simplifyHan, simplifyHanText, splitHanName, surnamePinyin } from './chinese-name.js';
 import { compareBirthDates } from './comparisons.js';
 import { foldLatin, latinTokens } from './latin-text.js';
 import type { PersonInput, PersonRecord } from './person-record.js';
@@ -59,7 +59,7 @@ function normalizeCode(raw: string | undefined): string | null {
 export function normalizeText(raw: string | undefined): string | null {
   const text = blankToNull(raw);
   if (!text) return null;
-  if (hasHan(text)) return simplifyHan(text).replace(/[，,。、\s]/g, '') || null;
+  if (hasHan(text)) return simplifyHanText(text).replace(/[，,。、\s]/g, '') || null;
   const out = latinTokens(text).join(' ');
   return out || null;
 }

@@ -8,8 +8,13 @@
 let scratchA = new Int32Array(64);
 let scratchB = new Int32Array(64);
 
-/** Decodes `s` into `buf` as code points; returns the buffer used (grown when needed) and the length. */
-function decode(s: string, buf: Int32Array<ArrayBuffer>): [Int32Array<ArrayBuffer>, number] {
+/** Length of the code points last decoded into scratchA / scratchB (module state: no tuple per call). */
+let lengthA = 0;
+let lengthB = 0;
+
+/** Decodes `s` into `buf` as code points; returns the buffer used (grown when needed), the length in `decoded`. */
+let decoded = 0;
+function decode(s: string, buf: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   if (buf.length < s.length) buf = new Int32Array(Math.max(s.length, buf.length * 2));
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -24,15 +29,16 @@ function decode(s: string, buf: Int32Array<ArrayBuffer>): [Int32Array<ArrayBuffe
     }
     buf[n++] = c;
   }
-  return [buf, n];
+  decoded = n;
+  return buf;
 }
 
-function decodePair(a: string, b: string): [Int32Array<ArrayBuffer>, number, Int32Array<ArrayBuffer>, number] {
-  const [s, n] = decode(a, scratchA);
-  const [t, m] = decode(b, scratchB);
-  scratchA = s;
-  scratchB = t;
-  return [s, n, t, m];
+/** Decodes a into scratchA (length lengthA) and b into scratchB (length lengthB). */
+function decodePair(a: string, b: string): void {
+  scratchA = decode(a, scratchA);
+  lengthA = decoded;
+  scratchB = decode(b, scratchB);
+  lengthB = decoded;
 }
 
 let matchS = new Uint8Array(64);
@@ -44,7 +50,11 @@ let matchT = new Uint8Array(64);
  */
 export function jaroWinkler(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 0 : 1;
-  const [s, n, t, m] = decodePair(a, b);
+  decodePair(a, b);
+  const s = scratchA;
+  const t = scratchB;
+  const n = lengthA;
+  const m = lengthB;
   if (n === 0 || m === 0) return 0;
   if (matchS.length < n) matchS = new Uint8Array(Math.max(n, matchS.length * 2));
   if (matchT.length < m) matchT = new Uint8Array(Math.max(m, matchT.length * 2));
@@ -88,7 +98,11 @@ let rowCur = new Int32Array(64);
  */
 export function damerauDistance(a: string, b: string, limit = Number.POSITIVE_INFINITY): number {
   if (a === b) return 0;
-  const [s, n, t, m] = decodePair(a, b);
+  decodePair(a, b);
+  const s = scratchA;
+  const t = scratchB;
+  const n = lengthA;
+  const m = lengthB;
   if (Math.abs(n - m) > limit) return limit + 1;
   if (n === 0 || m === 0) return Math.min(n + m, limit + 1);
   if (rowCur.length < m + 1) {
@@ -135,8 +149,9 @@ const BASE = 0x110000;
  * compare with `diceOfBigrams` when one string meets many others (an address in a batch relink).
  */
 export function bigramsOf(x: string): Float64Array {
-  const [cps, n] = decode(x, scratchA);
-  scratchA = cps;
+  scratchA = decode(x, scratchA);
+  const cps = scratchA;
+  const n = decoded;
   if (n === 1) return Float64Array.of(cps[0]);
   const out = new Float64Array(Math.max(0, n - 1));
   for (let i = 0; i + 1 < n; i++) out[i] = cps[i] * BASE + cps[i + 1];
