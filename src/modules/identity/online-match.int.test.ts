@@ -1,6 +1,7 @@
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, startTestHub, type TestHub, type TestTenant } from '../../../test/support/app.js';
+import { findLinkedPatientRecords } from '../access/index.js';
 import { findLinkedRecords } from './linked-records.service.js';
 import { PATIENT_RECORD_SYSTEM, REGIONAL_ID_SYSTEM } from './patient-person.js';
 import { buildPatient, randomPerson, residentId, slipBirthDate } from './test-support.js';
@@ -59,6 +60,22 @@ describe('online matching (outbox consumer)', () => {
     const version = ra.meta?.versionId;
     await hub.deps.events.drain();
     expect((await read(hub, a, pa)).meta?.versionId).toBe(version);
+  });
+
+  it('lets access count a registration the index has not handled yet as the same person, by resident id', async () => {
+    const p = randomPerson('刘洋');
+    const pa = await post(hub, a, buildPatient(p));
+    await hub.deps.events.drain();
+    // b registers the same person, c someone else, and a a newborn on the mother's id; the index's consumer
+    // has not run since.
+    const pb = await post(hub, b, buildPatient({ ...p, phone: undefined, address: undefined }));
+    await post(hub, c, buildPatient(randomPerson('刘洋')));
+    await post(hub, a, buildPatient({ ...p, name: '刘小宝', birthDate: '2026-11-01' }));
+    const names = (records: Array<{ tenantId: string; id: string }>) => records.map((r) => `${r.tenantId}/${r.id}`);
+    expect(names(await findLinkedPatientRecords(hub.db, { tenantId: a.id, id: pa }))).toEqual([`${a.id}/${pa}`, `${b.id}/${pb}`]);
+    // Once indexed, the index itself says so, and b's record is listed once.
+    await hub.deps.events.drain();
+    expect(names(await findLinkedPatientRecords(hub.db, { tenantId: a.id, id: pa }))).toEqual([`${a.id}/${pa}`, `${b.id}/${pb}`]);
   });
 
   it('keeps twins of one household apart (different ids, given names and sexes)', async () => {
