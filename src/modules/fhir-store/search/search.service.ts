@@ -31,8 +31,11 @@ export interface SearchOptions {
 export interface SearchsetText {
   /** The Bundle without its entries (resourceType, type, total, link). */
   bundle: Bundle;
-  /** The matches in order, each as JSON text: stored, or subsetted by _summary / _elements. */
-  matches: Array<{ fullUrl: string; resourceType: string; id: string; versionId: number; json: string }>;
+  /**
+   * The matches in order, each as JSON text: stored, or subsetted by _summary / _elements. `resource` is the
+   * same match as an object when the search had to parse it anyway (subsetting, _include / _revinclude).
+   */
+  matches: Array<{ fullUrl: string; resourceType: string; id: string; versionId: number; json: string; resource?: Resource }>;
   /** Entries after the matches: included resources, then the OperationOutcome of ignored parameters. */
   after: BundleEntry[];
 }
@@ -58,7 +61,7 @@ export async function searchResources(
 ): Promise<Bundle> {
   const result = await searchResourcesText(db, ctx, resourceType, query, options);
   const entries: BundleEntry[] = [
-    ...result.matches.map((match): BundleEntry => ({ fullUrl: match.fullUrl, resource: JSON.parse(match.json) as Resource, search: { mode: 'match' } })),
+    ...result.matches.map((match): BundleEntry => ({ fullUrl: match.fullUrl, resource: match.resource ?? (JSON.parse(match.json) as Resource), search: { mode: 'match' } })),
     ...result.after,
   ];
   return entries.length > 0 ? { ...result.bundle, entry: entries } : result.bundle;
@@ -95,13 +98,17 @@ export async function searchResourcesText(
     const subsetting = Boolean(search.summary || search.elements);
     const needObjects = subsetting || search.include.length > 0 || search.revinclude.length > 0;
     const resources = needObjects ? page.matches.map((match) => JSON.parse(match.json) as Resource) : [];
-    matches = page.matches.map((match, i) => ({
-      fullUrl: `${base}/${resourceType}/${match.id}`,
-      resourceType,
-      id: match.id,
-      versionId: match.versionId,
-      json: subsetting ? JSON.stringify(subsetResource(resources[i]!, { summary: search.summary, elements: search.elements })) : match.json,
-    }));
+    matches = page.matches.map((match, i) => {
+      const resource = subsetting ? subsetResource(resources[i]!, { summary: search.summary, elements: search.elements }) : resources[i];
+      return {
+        fullUrl: `${base}/${resourceType}/${match.id}`,
+        resourceType,
+        id: match.id,
+        versionId: match.versionId,
+        json: subsetting ? JSON.stringify(resource) : match.json,
+        ...(resource ? { resource } : {}),
+      };
+    });
     // A first page that holds every match knows the total for free: give it even unasked.
     if (search.offset === 0 && !hasMore) bundle.total = matches.length;
     else if (search.total !== 'none') bundle.total = await countSearchMatches(db, ctx.tenantId, search);
