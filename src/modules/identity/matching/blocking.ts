@@ -227,18 +227,15 @@ export function buildCandidatePairs(records: readonly PersonRecord[], options: B
       }
     }
   }
+  // Sort, keep each code once (compacted in place), then unpack.
   const sorted = codes.subarray(0, filled).sort();
   let count = 0;
-  for (let k = 0; k < filled; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) count++;
+  for (let k = 0; k < filled; k++) if (count === 0 || sorted[k] !== sorted[count - 1]) sorted[count++] = sorted[k];
   const left = new Int32Array(count);
   const right = new Int32Array(count);
-  let at = 0;
-  for (let k = 0; k < filled; k++) {
-    if (k > 0 && sorted[k] === sorted[k - 1]) continue;
-    const i = Math.floor(sorted[k] / n);
-    left[at] = i;
-    right[at] = sorted[k] - i * n;
-    at++;
+  for (let p = 0; p < count; p++) {
+    left[p] = Math.floor(sorted[p] / n);
+    right[p] = sorted[p] - left[p] * n;
   }
   return { left, right, count, oversizedBlocks };
 }
